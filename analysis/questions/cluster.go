@@ -1,0 +1,456 @@
+package questions
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// Clusterer groups question texts into recurring-question clusters
+// incrementally: each new question joins the most similar existing cluster
+// when the similarity clears a threshold, and starts a new cluster otherwise.
+// Nothing is ever recomputed, so adding the 100,000th question costs about as
+// much as adding the 10th.
+//
+// A question has two representations:
+//   - lexical: its content terms (lower-cased, stop words and question
+//     scaffolding removed, stemmed, synonyms folded), weighted by inverse
+//     document frequency over the questions seen so far, as a unit vector;
+//   - dense: the SIF-weighted average of small word vectors trained on the
+//     shared data (wordvec.bin), minus the running mean of all questions seen
+//     (the "what everybody here talks about" component), as a unit vector.
+//
+// A cluster keeps the sums of its members' vectors. The similarity of a
+// question to a cluster is the average-link similarity
+//
+//	sim = alpha × mean lexical cosine to the members + (1-alpha) × mean dense cosine
+//
+// and a question may only join a cluster that has at least two of its terms
+// among the cluster's common terms (or all of them, for one-term questions),
+// so "how long does a card take" and "how long does a transfer take" stay
+// apart. Candidates come from an inverted index over each cluster's heaviest
+// terms. Merging different questions is worse than splitting one, so the
+// threshold is set for precision.
+//
+// The Clusterer is deterministic: the same questions in the same order give
+// the same cluster IDs ("q-" and six or more hex digits, numbered in order of
+// creation). It is not safe for concurrent use; callers that share one guard
+// it with a mutex.
+type Clusterer struct {
+	threshold float64 // minimum similarity to join a cluster
+	alpha     float64 // weight of the lexical similarity; 1-alpha goes to the dense one
+	minShared int     // terms a question must share with a cluster to join it
+	minShare  float64 // share of members that must have a term for it to count as the cluster's
+
+	vocab map[string]int32 // term -> term id
+	terms []string         // term id -> term
+	df    []int32          // term id -> number of questions containing it
+	docs  int
+
+	mean  []float64 // running mean of raw dense vectors
+	meanN int
+
+	clusters []*cluster
+	index    map[int32][]int32 // term id -> clusters that list it among their heaviest terms
+	seq      uint64
+
+	// Scratch space of one Add.
+	hits    []uint8 // cluster -> query terms that listed it
+	touched []int32 // clusters with hits > 0
+	cands   []int32 // clusters with enough hits
+}
+
+type cluster struct {
+	id      string
+	n       int
+	weights map[int32]float64 // sum of member lexical unit vectors (heaviest terms only)
+	dense   []float32         // sum of member dense unit vectors; nil until one has any
+	indexed []int32           // term ids under which the cluster is in the index
+}
+
+// Parameters, tuned on the Banking77 dev sample (thresholds only; nothing is
+// learned from its intent labels).
+const (
+	defaultThreshold = 0.5
+	defaultAlpha     = 0.5
+	defaultMinShared = 2
+	defaultMinShare  = 0.1
+	maxCentroidTerms = 24 // centroid terms kept per cluster
+	maxIndexTerms    = 8  // heaviest centroid terms indexed per cluster
+	maxQueryTerms    = 6  // heaviest query terms used to look up candidates
+)
+
+// NewClusterer returns an empty Clusterer with the default parameters.
+func NewClusterer() *Clusterer {
+	return &Clusterer{
+		threshold: defaultThreshold,
+		alpha:     defaultAlpha,
+		minShared: defaultMinShared,
+		minShare:  defaultMinShare,
+		vocab:     map[string]int32{},
+		index:     map[int32][]int32{},
+	}
+}
+
+// Len returns the number of clusters.
+func (c *Clusterer) Len() int { return len(c.clusters) }
+
+type termWeight struct {
+	id int32
+	w  float64
+}
+
+// Add assigns text to the most similar existing cluster, or to a new one, and
+// returns the cluster's ID. Text may be a whole post: it is cleaned (markup,
+// quotes, URLs) and reduced to its content terms. A text without any content
+// term ("???", "how?") gets a cluster of its own.
+func (c *Clusterer) Add(text string) string {
+	v := c.lexical(text)
+	d := c.dense(v)
+	best, score := c.nearest(v, d)
+	if best >= 0 && score >= c.threshold {
+		cl := c.clusters[best]
+		c.absorb(best, cl, v, d)
+		return cl.id
+	}
+	c.seq++
+	cl := &cluster{id: fmt.Sprintf("q-%06x", c.seq), weights: map[int32]float64{}}
+	idx := int32(len(c.clusters))
+	c.clusters = append(c.clusters, cl)
+	c.absorb(idx, cl, v, d)
+	return cl.id
+}
+
+// lexical returns the unit-length IDF-weighted term vector of text, heaviest
+// term first, and counts text into the document frequencies.
+func (c *Clusterer) lexical(text string) []termWeight {
+	toks := features(text)
+	if len(toks) == 0 {
+		return nil
+	}
+	tf := make(map[int32]float64, len(toks))
+	for _, t := range toks {
+		id, ok := c.vocab[t.term]
+		if !ok {
+			id = int32(len(c.terms))
+			c.vocab[t.term] = id
+			c.terms = append(c.terms, t.term)
+			c.df = append(c.df, 0)
+		}
+		if _, seen := tf[id]; !seen {
+			c.df[id]++
+		}
+		tf[id] += t.w
+	}
+	c.docs++
+	v := make([]termWeight, 0, len(tf))
+	var norm float64
+	for id, f := range tf {
+		w := f * (math.Log(float64(c.docs+1)/float64(c.df[id]+1)) + 1)
+		v = append(v, termWeight{id, w})
+		norm += w * w
+	}
+	norm = math.Sqrt(norm)
+	for i := range v {
+		v[i].w /= norm
+	}
+	sortWeights(v)
+	return v
+}
+
+func sortWeights(v []termWeight) {
+	sort.Slice(v, func(i, j int) bool {
+		if v[i].w != v[j].w {
+			return v[i].w > v[j].w
+		}
+		return v[i].id < v[j].id
+	})
+}
+
+// dense returns the unit-length dense vector of the terms in v: the
+// SIF-weighted (a/(a+p(w))) average of their word vectors, minus the running
+// mean; nil when no term has a word vector.
+func (c *Clusterer) dense(v []termWeight) []float32 {
+	var out []float32
+	for _, tw := range v {
+		i, ok := embedded.index[c.terms[tw.id]]
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = make([]float32, embedded.dim)
+		}
+		p := float64(embedded.count[i]) / embedded.total
+		w := float32(1e-3 / (1e-3 + p))
+		for j, x := range embedded.vecs[int(i)*embedded.dim : int(i+1)*embedded.dim] {
+			out[j] += w * x
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	n0 := norm32(out)
+	if c.mean == nil {
+		c.mean = make([]float64, embedded.dim)
+	}
+	c.meanN++
+	for i, x := range out {
+		u := float64(x) / n0
+		c.mean[i] += (u - c.mean[i]) / float64(c.meanN)
+		out[i] = float32(u - c.mean[i])
+	}
+	n := norm32(out)
+	if n == 0 {
+		return nil
+	}
+	for i := range out {
+		out[i] = float32(float64(out[i]) / n)
+	}
+	return out
+}
+
+func norm32(v []float32) float64 {
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	return math.Sqrt(n)
+}
+
+// nearest returns the index and similarity of the best cluster for a
+// question with lexical vector v and dense vector d, or -1 when no cluster
+// qualifies.
+func (c *Clusterer) nearest(v []termWeight, d []float32) (int32, float64) {
+	if len(v) == 0 {
+		return -1, 0
+	}
+	// Count, per cluster, how many of the query's heaviest terms list it.
+	// A cluster must share at least need terms to qualify, so clusters
+	// reached through one common word ("card") are skipped unscored.
+	if cap(c.hits) < len(c.clusters) {
+		c.hits = make([]uint8, len(c.clusters), 2*len(c.clusters)+16)
+	}
+	c.hits = c.hits[:len(c.clusters)]
+	c.touched = c.touched[:0]
+	looked := 0
+	for i, tw := range v {
+		if i >= maxQueryTerms {
+			break
+		}
+		looked++
+		for _, ci := range c.index[tw.id] {
+			if c.hits[ci] == 0 {
+				c.touched = append(c.touched, ci)
+			}
+			c.hits[ci]++
+		}
+	}
+	needHits := uint8(min(c.minShared, looked))
+	c.cands = c.cands[:0]
+	for _, ci := range c.touched {
+		if c.hits[ci] >= needHits {
+			c.cands = append(c.cands, ci)
+		}
+		c.hits[ci] = 0
+	}
+	need := min(c.minShared, len(v))
+	best, bestScore := int32(-1), 0.0
+	for _, ci := range c.cands {
+		cl := c.clusters[ci]
+		var dot float64
+		shared := 0
+		for _, tw := range v {
+			w, ok := cl.weights[tw.id]
+			dot += tw.w * w
+			if ok && w >= c.minShare*float64(cl.n) {
+				shared++
+			}
+		}
+		if shared < need {
+			continue
+		}
+		s := c.alpha * dot / float64(cl.n)
+		if d != nil && cl.dense != nil {
+			var dd float64
+			for i, x := range d {
+				dd += float64(x) * float64(cl.dense[i])
+			}
+			s += (1 - c.alpha) * dd / float64(cl.n)
+		}
+		if s > bestScore || s == bestScore && ci < best {
+			best, bestScore = ci, s
+		}
+	}
+	return best, bestScore
+}
+
+// absorb adds a member with vectors v and d to cluster cl (at position idx),
+// prunes its centroid to the heaviest terms and refreshes its index entries.
+func (c *Clusterer) absorb(idx int32, cl *cluster, v []termWeight, d []float32) {
+	cl.n++
+	if d != nil {
+		if cl.dense == nil {
+			cl.dense = make([]float32, len(d))
+		}
+		for i, x := range d {
+			cl.dense[i] += x
+		}
+	}
+	for _, tw := range v {
+		cl.weights[tw.id] += tw.w
+	}
+	top := make([]termWeight, 0, len(cl.weights))
+	for id, w := range cl.weights {
+		top = append(top, termWeight{id, w})
+	}
+	sortWeights(top)
+	if len(top) > maxCentroidTerms {
+		for _, tw := range top[maxCentroidTerms:] {
+			delete(cl.weights, tw.id)
+		}
+		top = top[:maxCentroidTerms]
+	}
+	c.reindex(idx, cl, top)
+}
+
+// reindex lists cluster idx under its heaviest terms (top, sorted) only.
+func (c *Clusterer) reindex(idx int32, cl *cluster, top []termWeight) {
+	want := make([]int32, 0, maxIndexTerms)
+	for i, tw := range top {
+		if i >= maxIndexTerms {
+			break
+		}
+		want = append(want, tw.id)
+	}
+	for _, id := range cl.indexed {
+		if !containsID(want, id) {
+			c.index[id] = removeID(c.index[id], idx)
+		}
+	}
+	for _, id := range want {
+		if !containsID(cl.indexed, id) {
+			c.index[id] = append(c.index[id], idx)
+		}
+	}
+	cl.indexed = want
+}
+
+func containsID(s []int32, id int32) bool {
+	for _, x := range s {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func removeID(s []int32, id int32) []int32 {
+	for i, x := range s {
+		if x == id {
+			return append(s[:i], s[i+1:]...)
+		}
+	}
+	return s
+}
+
+// state is the persisted form of a Clusterer (encoding/gob). Version 1.
+type state struct {
+	Version  int
+	Terms    []string
+	DF       []int32
+	Docs     int
+	Mean     []float64
+	MeanN    int
+	Seq      uint64
+	Clusters []clusterState
+}
+
+type clusterState struct {
+	ID      string
+	N       int
+	Terms   []int32 // ascending
+	Weights []float64
+	Dense   []float32
+}
+
+const stateVersion = 1
+
+// MarshalBinary implements encoding.BinaryMarshaler. It returns the whole
+// state, so that a Clusterer restored with UnmarshalBinary keeps the same IDs
+// and keeps assigning new paraphrases to the old clusters.
+func (c *Clusterer) MarshalBinary() ([]byte, error) {
+	s := state{Version: stateVersion, Terms: c.terms, DF: c.df, Docs: c.docs, Mean: c.mean, MeanN: c.meanN, Seq: c.seq}
+	s.Clusters = make([]clusterState, len(c.clusters))
+	for i, cl := range c.clusters {
+		cs := clusterState{ID: cl.id, N: cl.n, Dense: cl.dense}
+		ids := make([]int32, 0, len(cl.weights))
+		for id := range cl.weights {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
+		cs.Terms = ids
+		cs.Weights = make([]float64, len(ids))
+		for j, id := range ids {
+			cs.Weights[j] = cl.weights[id]
+		}
+		s.Clusters[i] = cs
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(s); err != nil {
+		return nil, fmt.Errorf("questions: encode clusterer: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalBinary implements encoding.BinaryUnmarshaler. It replaces the
+// Clusterer's state with one written by MarshalBinary, and returns an error
+// (leaving the Clusterer unchanged) when data is not such a state.
+func (c *Clusterer) UnmarshalBinary(data []byte) error {
+	var s state
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
+		return fmt.Errorf("questions: decode clusterer: %w", err)
+	}
+	if s.Version != stateVersion {
+		return fmt.Errorf("questions: decode clusterer: unsupported state version %d", s.Version)
+	}
+	if len(s.DF) != len(s.Terms) {
+		return fmt.Errorf("questions: decode clusterer: %d terms but %d frequencies", len(s.Terms), len(s.DF))
+	}
+	if s.Mean != nil && len(s.Mean) != embedded.dim {
+		return fmt.Errorf("questions: decode clusterer: mean has %d dimensions, want %d", len(s.Mean), embedded.dim)
+	}
+	n := NewClusterer()
+	n.threshold, n.alpha, n.minShared, n.minShare = c.threshold, c.alpha, c.minShared, c.minShare
+	if n.threshold == 0 {
+		*n = *NewClusterer()
+	}
+	n.terms, n.df, n.docs, n.mean, n.meanN, n.seq = s.Terms, s.DF, s.Docs, s.Mean, s.MeanN, s.Seq
+	for i, t := range s.Terms {
+		n.vocab[t] = int32(i)
+	}
+	for i, cs := range s.Clusters {
+		if len(cs.Terms) != len(cs.Weights) {
+			return fmt.Errorf("questions: decode clusterer: cluster %s: %d terms but %d weights", cs.ID, len(cs.Terms), len(cs.Weights))
+		}
+		if cs.Dense != nil && len(cs.Dense) != embedded.dim {
+			return fmt.Errorf("questions: decode clusterer: cluster %s: dense vector has %d dimensions, want %d", cs.ID, len(cs.Dense), embedded.dim)
+		}
+		cl := &cluster{id: cs.ID, n: cs.N, dense: cs.Dense, weights: make(map[int32]float64, len(cs.Terms))}
+		top := make([]termWeight, 0, len(cs.Terms))
+		for j, id := range cs.Terms {
+			if id < 0 || int(id) >= len(n.terms) {
+				return fmt.Errorf("questions: decode clusterer: cluster %s: term %d out of range", cs.ID, id)
+			}
+			cl.weights[id] = cs.Weights[j]
+			top = append(top, termWeight{id, cs.Weights[j]})
+		}
+		sortWeights(top)
+		idx := int32(i)
+		n.clusters = append(n.clusters, cl)
+		n.reindex(idx, cl, top)
+	}
+	*c = *n
+	return nil
+}

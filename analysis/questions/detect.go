@@ -1,0 +1,414 @@
+// Package questions finds the questions people ask in posts, groups
+// paraphrases of the same question into stable clusters, and ranks and exports
+// the recurring ones.
+//
+// Detection is rule based: each sentence is a question when it ends in a
+// question mark (outside quotations), opens with a question word or an
+// inverted auxiliary ("how do I", "does anyone", "r u"), or matches one of the
+// implicit forms that forums are full of ("Looking for a CRM that…", "Any
+// recommendations for…", "X won't sync after the update", "Help: …").
+// Rhetorical formulas ("who cares?", "guess what?") and quoted text (Markdown
+// "> " lines, HTML blockquotes, "…?" inside double quotes) do not count.
+package questions
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Detect returns the question sentences of text (titles and bodies alike), in
+// order; nil when there are none. Text may be plain, Markdown or HTML.
+func Detect(text string) []string {
+	var out []string
+	for _, s := range splitSentences(clean(text)) {
+		if isQuestionSentence(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// IsQuestion reports whether Detect finds any question in text.
+func IsQuestion(text string) bool {
+	for _, s := range splitSentences(clean(text)) {
+		if isQuestionSentence(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// chatWords maps chat spellings to the words the rules look for.
+var chatWords = map[string]string{
+	"u": "you", "ya": "you", "yu": "you", "yall": "you", "r": "are", "ur": "your",
+	"wat": "what", "wut": "what", "wht": "what", "wha": "what", "whut": "what",
+	"hw": "how", "whos": "who", "whose": "who", "wats": "whats", "wuts": "whats",
+	"any1": "anyone", "ne1": "anyone", "anybody": "anyone", "n": "and",
+	"wanna": "want", "wana": "want", "dont": "don't", "doesnt": "doesn't",
+	"didnt": "didn't", "isnt": "isn't", "arent": "aren't", "cant": "can't",
+	"wont": "won't", "wouldnt": "wouldn't", "couldnt": "couldn't", "shouldnt": "shouldn't",
+	"hasnt": "hasn't", "havent": "haven't", "wasnt": "wasn't", "werent": "weren't",
+	"im": "i'm", "whats": "what's", "hows": "how's", "wheres": "where's", "whens": "when's",
+	"whys": "why's", "howd": "how'd", "whered": "where'd", "whatd": "what'd",
+}
+
+func chat(w string) string {
+	if c, ok := chatWords[w]; ok {
+		return c
+	}
+	return w
+}
+
+var whWords = set("what", "what's", "what're", "what'd", "what'll", "who", "who's", "who're", "who'd",
+	"who'll", "whom", "where", "where's", "where'd", "where're", "when", "when's", "why", "why's", "why'd",
+	"how", "how's", "how'd", "how're", "how'll", "which", "wtf")
+
+var auxWords = set("do", "does", "did", "is", "are", "was", "were", "am", "can", "could", "will", "would",
+	"should", "shall", "may", "might", "have", "has", "had", "don't", "doesn't", "didn't", "isn't",
+	"aren't", "wasn't", "weren't", "can't", "won't", "wouldn't", "couldn't", "shouldn't", "haven't",
+	"hasn't", "must", "need")
+
+// subjects that follow an inverted auxiliary in a yes/no question.
+var subjectWords = set("i", "you", "he", "she", "it", "we", "they", "there", "this", "that", "these",
+	"those", "anyone", "anyone's", "someone", "somebody", "everyone", "everybody", "any", "some", "your",
+	"my", "his", "her", "their", "our", "its", "the", "a", "an", "people", "one", "ppl", "all", "u2",
+	"yours", "ye", "thou", "nobody", "no", "ne", "everything", "anything", "something", "y'all")
+
+// openers are interjections, greetings and fillers that may precede the
+// question proper ("lol, how do you know", "hey so where r u from").
+var openers = set("lol", "lmao", "hi", "hey", "hiya", "heya", "hello", "hey", "so", "ok", "okay", "oh", "ohh",
+	"well", "and", "but", "omg", "hmm", "hmmm", "umm", "um", "uh", "ah", "yes", "yeah", "yea", "no", "haha",
+	"hehe", "wow", "btw", "also", "then", "now", "sorry", "ps", "edit", "update", "quick", "question",
+	"q", "serious", "seriously", "honest", "honestly", "just", "curious", "guys", "folks", "all",
+	"everyone", "friends", "thanks", "ty", "thx", "ok", "alright", "hiyas", "howdy", "o", "oo", "ooo",
+	"or", "nah", "like", "dude", "man", "babe", "hun", "honey", "sweetie", "and", "plus", "anyway",
+	"anyways", "real", "fine", "good", "great", "here")
+
+// exclamatives follow "how"/"what a" in exclamations ("how sweet", "what a day").
+var exclamatives = set("sweet", "cute", "nice", "sad", "funny", "cool", "lovely", "awful", "rude", "sexy",
+	"romantic", "awesome", "weird", "strange", "horrible", "terrible", "wonderful", "kind", "adorable",
+	"brave", "true", "interesting", "boring", "stupid", "dumb", "lame", "convenient", "typical", "ironic",
+	"original", "fun", "gross", "hot", "neat", "beautiful", "crazy", "pathetic", "thoughtful", "exciting")
+
+// rhetorical holds whole sentences (lower case, no punctuation) that look
+// like questions but ask nothing.
+var rhetorical = set("who cares", "who knows", "guess what", "you know what", "know what",
+	"what else is new", "how cool is that", "how awesome is that", "how sad is that",
+	"how crazy is that", "how great is that", "who would have thought", "who would've thought",
+	"who'd have thought", "what could possibly go wrong", "why would you", "who doesn't",
+	"who does that", "what's not to like", "what's not to love", "am i right", "isn't it ironic",
+	"need i say more", "what gives", "how hard can it be", "why bother", "are you kidding me",
+	"what more could you want", "what more can you ask for",
+	"who needs", "what's the point", "how dare you", "who asked",
+	"what was i thinking", "who the hell cares")
+
+// implicitPrefixes are sentence openings (after openers) that ask for help or
+// information without question syntax.
+var implicitPrefixes = []string{
+	"looking for", "i'm looking for", "i am looking for", "we're looking for", "we are looking for",
+	"any recommendations", "any recommendation", "any suggestions", "any suggestion", "any advice",
+	"any ideas", "any idea", "any tips", "any help", "any pointers", "any thoughts", "any experience",
+	"any alternatives", "any alternative", "any way to", "any workaround",
+	"recommendations for", "suggestions for", "advice on", "advice needed", "need advice",
+	"need help", "i need help", "help needed", "help with", "please help", "pls help", "plz help", "help",
+	"i need a", "need a recommendation", "need recommendations", "need suggestions",
+	"i'm wondering", "i am wondering", "i was wondering", "i wonder", "wondering if", "wondering how",
+	"wondering why", "wondering what", "wondering whether",
+	"is there a way", "is there any way", "how to", "what's the best way", "what is the best way",
+	"can't figure out", "cannot figure out", "can not figure out", "i can't figure out",
+	"not sure how", "not sure why", "not sure what", "not sure if", "not sure whether",
+	"i'm not sure how", "i'm not sure why", "i'm not sure what", "i'm not sure if", "i'm not sure whether",
+	"i am not sure how", "i am not sure why", "i am not sure what", "i am not sure if",
+	"does anyone know", "anyone know", "anyone knows", "anyone have", "anyone has", "anyone tried",
+	"anyone else", "anyone using", "anyone here", "has anyone", "have anyone", "did anyone",
+	"what do you think", "thoughts on", "eli5", "tell me", "explain",
+	"recommend me", "suggest me", "can someone", "could someone", "can somebody", "could somebody",
+	"would someone", "would anyone", "can anyone", "could anyone", "please advise", "pls advise",
+	"please suggest", "please recommend", "please explain", "please tell",
+	"i'd like to know", "i would like to know", "i want to know", "want to know",
+	"i'd appreciate", "i would appreciate", "trying to find", "i'm trying to figure out",
+	"trying to figure out", "i'm trying to find", "which is better", "what are the best",
+	"best way to", "alternatives to", "alternative to", "x vs", "issue with", "problem with", "problems with",
+	"trouble with", "having trouble", "i'm having trouble", "having issues", "i'm having issues",
+	"i'm having an issue", "having problems", "i'm having problems", "stuck on", "i'm stuck",
+}
+
+// problemVerbs are the actions whose failure ("won't sync", "doesn't start",
+// "keeps crashing") makes a statement an implicit support question.
+var problemVerbs = set("work", "working", "works", "sync", "syncing", "load", "loading", "start", "starting",
+	"connect", "connecting", "install", "installing", "run", "running", "open", "opening", "boot",
+	"booting", "respond", "responding", "update", "updating", "upload", "uploading", "download",
+	"downloading", "launch", "launching", "login", "log", "compile", "compiling", "build", "building",
+	"detect", "detecting", "recognize", "recognise", "recognizing", "show", "showing", "save", "saving",
+	"print", "printing", "charge", "charging", "pair", "pairing", "play", "playing", "send", "sending",
+	"receive", "receiving", "import", "importing", "export", "exporting", "authenticate", "display",
+	"displaying", "register", "activate", "render", "rendering", "respond", "accept", "find", "see", "use")
+
+var negAux = set("won't", "doesn't", "don't", "can't", "cannot", "isn't", "aren't", "didn't", "wasn't",
+	"couldn't", "wouldn't", "not", "never", "fails", "failed", "fail", "failing", "unable", "stopped", "refuses")
+
+var problemNouns = set("error", "errors", "crash", "crashes", "crashing", "crashed", "freezes", "freezing",
+	"broken", "bug", "exception", "timeout", "traceback", "segfault", "panic", "hangs", "stuck")
+
+// tagEndings are the tails that turn a statement into a question
+// ("fine and u", "you're from tx right").
+var tagEndings = []string{"and you", "what about you", "how about you", "wbu", "hbu", "hby", "wby",
+	"and urself", "and yourself", "and yours", "and your", "or not", "right or wrong", "asl", "a/s/l", "yes or no", "you there",
+	"anyone", "any1", "anybody", "anyone here", "are you there", "you ok", "you okay"}
+
+func set(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// reHandle matches addressee handles: @name, u/name and the masked chat user
+// names of the NPS corpus ("10-19-20sUser7"). They are replaced by handleTok.
+var reHandle = regexp.MustCompile(`(?i)(?:^|\s)(?:@[\w.-]+|/?u/[\w-]+|\d+-\d+-\w*user\d+)\b`)
+
+const handleTok = "xhandlex"
+
+// isQuestionSentence classifies one sentence.
+func isQuestionSentence(s string) bool {
+	masked := maskQuotes(s)
+	if strings.ContainsAny(masked, "0123456789@/") {
+		masked = reHandle.ReplaceAllString(masked, " "+handleTok)
+	}
+	hasQ := strings.Contains(masked, "?")
+	ws := chatWordsOf(masked)
+	for len(ws) > 0 && ws[len(ws)-1] == handleTok {
+		ws = ws[:len(ws)-1]
+	}
+	if len(ws) == 0 {
+		// "??" on its own asks what the other meant.
+		return hasQ && strings.Trim(masked, "?!. \t"+handleTok) == ""
+	}
+	joined := strings.Join(ws, " ")
+	body := stripOpeners(ws)
+	bj := strings.Join(body, " ")
+	if rhetorical[joined] || rhetorical[bj] || isRhetoricalPrefix(bj) {
+		return false
+	}
+	if hasQ {
+		return true
+	}
+	if startsQuestion(body) || hasInnerQuestion(ws) {
+		return true
+	}
+	// A question after a comma or ".." in the same chat line:
+	// "fine here, how r u", "HALO ..WTF ARE YOU TALKING ABOUT".
+	for _, clause := range splitClauses(masked) {
+		cw := stripOpeners(chatWordsOf(clause))
+		if len(cw) >= 2 && startsQuestion(cw) {
+			return true
+		}
+	}
+	for _, p := range implicitPrefixes {
+		if strings.HasPrefix(bj, p) && (len(bj) == len(p) || bj[len(p)] == ' ') {
+			return !(p == "help" && len(body) > 1 && !helpOpener(masked))
+		}
+	}
+	for _, t := range tagEndings {
+		if strings.HasSuffix(joined, " "+t) || joined == t {
+			return true
+		}
+	}
+	if len(ws) <= 3 && (ws[0] == "anyone" || ws[len(ws)-1] == "anyone") {
+		return true // "anyone?", "lol anyone"
+	}
+	if len(ws) <= 6 && len(ws) >= 2 && ws[len(ws)-1] == "right" && !notTagRight[ws[len(ws)-2]] {
+		return true // "ur female right"
+	}
+	return isProblemReport(body)
+}
+
+var notTagRight = set("that's", "thats", "all", "you're", "your", "is", "turn", "turned", "go", "went", "it", "me",
+	"just", "not", "alright", "ok", "exactly", "quite", "so", "was", "were", "are", "be", "i'm", "done", "fair")
+
+func chatWordsOf(s string) []string {
+	ws := words(s)
+	for i, w := range ws {
+		ws[i] = chat(w)
+	}
+	return ws
+}
+
+// hasInnerQuestion finds a question word followed by an inverted auxiliary
+// and its subject inside a sentence ("heyy sweet girl how r u", "i knew, why
+// didn't you"), and chat requests such as "22/m any ladies wanna chat".
+func hasInnerQuestion(ws []string) bool {
+	for i := 1; i+2 < len(ws); i++ {
+		if whWords[ws[i]] && ws[i] != "wtf" && auxWords[ws[i+1]] && (subjectPronoun[ws[i+2]] || ws[i+2] == handleTok) {
+			return true
+		}
+	}
+	for i, w := range ws {
+		if w != "any" && w != "anyone" {
+			continue
+		}
+		for j := i + 1; j < len(ws) && j <= i+3; j++ {
+			if ws[j] == "want" || ws[j] == "wants" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var subjectPronoun = set("i", "you", "he", "she", "it", "we", "they", "there", "this", "that", "anyone",
+	"someone", "everyone", "everybody", "somebody", "people", "ppl", "y'all")
+
+// helpOpener reports whether "help" opens a request ("Help: …", "Help!",
+// "help me…", "help with…") rather than a statement that merely starts with it.
+func helpOpener(s string) bool {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimLeft(t, "[(")
+	if !strings.HasPrefix(t, "help") {
+		return true // "help" followed an opener
+	}
+	rest := strings.TrimSpace(t[4:])
+	return strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "!") || strings.HasPrefix(rest, "]") ||
+		strings.HasPrefix(rest, ")") || strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "me ") ||
+		strings.HasPrefix(rest, "with ") || strings.HasPrefix(rest, "needed") || strings.HasPrefix(rest, "please")
+}
+
+func isRhetoricalPrefix(j string) bool {
+	for _, p := range []string{"who cares ", "who knows ", "guess what ", "you know what ", "why would anyone ",
+		"who would want "} {
+		if strings.HasPrefix(j+" ", p) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsQuestion reports whether ws (openers removed) opens with question syntax.
+func startsQuestion(ws []string) bool {
+	w0 := ws[0]
+	var w1, w2 string
+	if len(ws) > 1 {
+		w1 = ws[1]
+	}
+	if len(ws) > 2 {
+		w2 = ws[2]
+	}
+	if prepositions[w0] && whWords[w1] && len(ws) > 2 {
+		return true // "at what time", "on what kinda …"
+	}
+	switch {
+	case whWords[w0]:
+		switch {
+		case w0 == "how" && exclamatives[w1]:
+			return false // "how sweet"
+		case w0 == "what" && (w1 == "a" || w1 == "an"):
+			return false // "what a ride"
+		case w0 == "why" && (w1 == "yes" || w1 == "sure" || w1 == "shore" || w1 == "thank" || w1 == "thanks"):
+			return false // "why yes i do"
+		case (w0 == "when" || w0 == "where") && (w1 == "i" || w1 == "i'm" || w1 == "we") && w2 != "" && !auxWords[w2]:
+			return false // "when i get home …": a subordinate clause
+		case w0 == "when" && subjectPronoun[w1] && w2 != "" && !auxWords[w2]:
+			return false
+		}
+		return true
+	case auxWords[w0]:
+		if w1 == "" {
+			return false
+		}
+		switch w0 {
+		case "am":
+			return w1 == "i"
+		case "was", "were", "had", "did", "have", "has", "need", "must":
+			// Past-tense and have-auxiliaries start many subject-less
+			// statements ("was a mistake", "have a good day").
+			return subjectPronoun[w1] || w1 == handleTok || (w0 == "need" && w1 == "any")
+		}
+		return subjectWords[w1] || w1 == handleTok
+	case w0 == "anyone" || w0 == "any":
+		return len(ws) > 1 && !(w0 == "anyone" && (w1 == "can" || w1 == "could" || w1 == "who" || w1 == "else" && w2 == "want"))
+	case w0 == "someone" || w0 == "somebody":
+		return someoneAsks[w1]
+	case w0 == "asl" || w0 == "a/s/l":
+		return true
+	case w0 == "you" && (w1 == "there" || w1 == "ok" || w1 == "okay" || w1 == "sure" || w1 == "single" ||
+		w1 == "from" || w1 == "mean"):
+		return true
+	case w0 == "want" && (w1 == "to" || w1 == "me" || w1 == "some" || w1 == "a"):
+		return true // "wanna chat?" with the subject dropped
+	}
+	return false
+}
+
+var someoneAsks = set("want", "wants", "know", "knows", "have", "has", "here", "there", "around", "else", "up", "awake")
+
+var prepositions = set("at", "on", "in", "for", "from", "to", "with", "by", "about", "of", "since", "until")
+
+func stripOpeners(ws []string) []string {
+	i := 0
+	for i < len(ws) && (openers[ws[i]] || ws[i] == handleTok || reInterjection.MatchString(ws[i])) {
+		i++
+	}
+	if i == len(ws) && i > 0 {
+		i--
+	}
+	return ws[i:]
+}
+
+var reInterjection = regexp.MustCompile(`^(?:a+w+|a+h+|o+h+|h+m+|u+m+|u+h+|l+o+l+|ha(?:ha)+h?|he(?:he)+|lmf?a+o+|ro+fl|o+k+|y+a+y+|w+o+w+|hey+|hi+|heh+|wb)$`)
+
+// splitClauses splits a sentence at commas, semicolons, colons, dashes and
+// ".." runs, for chat lines that join a greeting and a question.
+func splitClauses(s string) []string {
+	f := func(r rune) bool { return r == ',' || r == ';' || r == ':' || r == '.' || r == '—' || r == '(' }
+	parts := strings.FieldsFunc(s, f)
+	if len(parts) < 2 {
+		return nil
+	}
+	return parts[1:]
+}
+
+// isProblemReport recognises statements of a malfunction ("X won't sync after
+// update", "Ollama keeps crashing on startup", "error when importing").
+func isProblemReport(ws []string) bool {
+	if len(ws) < 3 {
+		return false
+	}
+	for i, w := range ws {
+		if negAux[w] && i+1 < len(ws) {
+			next := ws[i+1]
+			if next == "be" || next == "to" && i+2 < len(ws) {
+				if i+2 < len(ws) {
+					next = ws[i+2]
+				}
+			}
+			if problemVerbs[next] && !personalSubject(ws[:i]) {
+				return true
+			}
+		}
+		if w == "keeps" && i+1 < len(ws) && (strings.HasSuffix(ws[i+1], "ing")) && i > 0 {
+			return problemNouns[ws[i+1]] || ws[i+1] == "failing" || ws[i+1] == "restarting" ||
+				ws[i+1] == "disconnecting" || ws[i+1] == "freezing" || ws[i+1] == "crashing"
+		}
+		if (w == "error" || w == "errors" || w == "exception" || w == "traceback") && i+1 < len(ws) &&
+			(ws[i+1] == "when" || ws[i+1] == "while" || ws[i+1] == "on" || ws[i+1] == "after" || ws[i+1] == "during") {
+			return true
+		}
+	}
+	return false
+}
+
+// personalSubject reports whether the clause before a negation is about the
+// writer or the reader ("i don't run", "you can't see") rather than a product.
+func personalSubject(before []string) bool {
+	if len(before) == 0 {
+		return true // "Won't load" with a dropped subject is still about a thing, but too vague
+	}
+	last := before[len(before)-1]
+	switch last {
+	case "i", "you", "we", "he", "she", "they", "i'm", "you're", "just", "really", "still", "even", "u",
+		"might", "may", "could", "would", "should", "probably", "maybe":
+		return true
+	}
+	return false
+}

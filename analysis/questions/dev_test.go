@@ -1,0 +1,190 @@
+package questions
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The tests in this file measure detection and grouping on the team's shared
+// dev data exactly as ../shared/tools/devscore does. They run only when
+// OVERHEAR_DEVDATA names the shared data folder, because that data is not in
+// the repository (NPS Chat is non-commercial and may not be copied here):
+//
+//	OVERHEAR_DEVDATA=/work/shared/data go test -run Dev -v ./analysis/questions/
+//
+// OVERHEAR_DEVDUMP=1 also prints the misclassified NPS posts and the clusters;
+// OVERHEAR_SHUFFLE=1 groups the Banking77 questions in a shuffled order;
+// OVERHEAR_DEVALL=1 groups all 10,003 instead of devscore's 1,500.
+
+func devData(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("OVERHEAR_DEVDATA")
+	if dir == "" {
+		tb.Skip("OVERHEAR_DEVDATA not set")
+	}
+	return dir
+}
+
+func TestDevNPSChat(t *testing.T) {
+	dir := devData(t)
+	f, err := os.Open(filepath.Join(dir, "nps-chat-dialogue-acts", "posts.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var tp, fp, fn int
+	dump := os.Getenv("OVERHEAR_DEVDUMP") != ""
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r struct {
+			Text       string `json:"text"`
+			Act        string `json:"act"`
+			IsQuestion bool   `json:"is_question"`
+			IsSystem   bool   `json:"is_system"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.IsSystem {
+			continue
+		}
+		got := IsQuestion(r.Text)
+		switch {
+		case got && r.IsQuestion:
+			tp++
+		case got && !r.IsQuestion:
+			fp++
+			if dump {
+				fmt.Printf("FP [%s] %s\n", r.Act, r.Text)
+			}
+		case !got && r.IsQuestion:
+			fn++
+			if dump {
+				fmt.Printf("FN [%s] %s\n", r.Act, r.Text)
+			}
+		}
+	}
+	p := float64(tp) / float64(tp+fp)
+	rc := float64(tp) / float64(tp+fn)
+	f1 := 2 * p * rc / (p + rc)
+	t.Logf("NPS Chat 10-* question detection: F1 %.3f (P %.3f R %.3f) tp=%d fp=%d fn=%d", f1, p, rc, tp, fp, fn)
+	if f1 < 0.85 {
+		t.Errorf("NPS F1 %.3f below 0.85", f1)
+	}
+}
+
+// banking77Sample returns the 1,500 questions devscore groups and their intents.
+func banking77Sample(tb testing.TB, all bool) (texts, labels []string) {
+	tb.Helper()
+	dir := devData(tb)
+	f, err := os.Open(filepath.Join(dir, "banking77-question-clusters", "train.csv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rows = rows[1:]
+	for i := 0; i < len(rows); i++ {
+		if !all && i%6 != 0 {
+			continue
+		}
+		texts = append(texts, rows[i][0])
+		labels = append(labels, rows[i][1])
+		if !all && len(texts) == 1500 {
+			break
+		}
+	}
+	return texts, labels
+}
+
+// pairwise scores clusters against labels the way devscore does.
+func pairwise(clusters, labels []string) (p, r, f1 float64, n int) {
+	pairs := func(keys []string) int {
+		c := map[string]int{}
+		for _, k := range keys {
+			c[k]++
+		}
+		s := 0
+		for _, v := range c {
+			s += v * (v - 1) / 2
+		}
+		return s
+	}
+	both := make([]string, len(labels))
+	for i := range labels {
+		both[i] = clusters[i] + "\x00" + labels[i]
+	}
+	pp, pg, t := pairs(clusters), pairs(labels), pairs(both)
+	if pp > 0 {
+		p = float64(t) / float64(pp)
+	}
+	r = float64(t) / float64(pg)
+	if p+r > 0 {
+		f1 = 2 * p * r / (p + r)
+	}
+	seen := map[string]bool{}
+	for _, c := range clusters {
+		seen[c] = true
+	}
+	return p, r, f1, len(seen)
+}
+
+func TestDevBanking77(t *testing.T) {
+	texts, labels := banking77Sample(t, os.Getenv("OVERHEAR_DEVALL") != "")
+	if os.Getenv("OVERHEAR_SHUFFLE") != "" {
+		// Real streams are not sorted by intent as the file is.
+		rng := rand.New(rand.NewPCG(1, 2))
+		rng.Shuffle(len(texts), func(i, j int) {
+			texts[i], texts[j] = texts[j], texts[i]
+			labels[i], labels[j] = labels[j], labels[i]
+		})
+	}
+	c := NewClusterer()
+	if v := os.Getenv("OVERHEAR_THRESH"); v != "" {
+		fmt.Sscan(v, &c.threshold)
+	}
+	if v := os.Getenv("OVERHEAR_ALPHA"); v != "" {
+		fmt.Sscan(v, &c.alpha)
+	}
+	if v := os.Getenv("OVERHEAR_SHARED"); v != "" {
+		fmt.Sscan(v, &c.minShared, &c.minShare)
+	}
+	got := make([]string, len(texts))
+	for i, s := range texts {
+		got[i] = c.Add(s)
+	}
+	p, r, f1, n := pairwise(got, labels)
+	t.Logf("Banking77 grouping: pairwise P %.3f R %.3f F1 %.3f; %d clusters for %d questions", p, r, f1, n, len(texts))
+	if os.Getenv("OVERHEAR_DEVDUMP") != "" {
+		byC := map[string][]int{}
+		var order []string
+		for i, id := range got {
+			if byC[id] == nil {
+				order = append(order, id)
+			}
+			byC[id] = append(byC[id], i)
+		}
+		for _, id := range order {
+			if len(byC[id]) < 2 {
+				continue
+			}
+			fmt.Printf("== %s\n", id)
+			for _, i := range byC[id] {
+				fmt.Printf("   %-28s %s\n", labels[i], texts[i])
+			}
+		}
+	}
+	if p < 0.75 || f1 < 0.40 {
+		t.Errorf("Banking77 P %.3f F1 %.3f below 0.75/0.40", p, f1)
+	}
+}

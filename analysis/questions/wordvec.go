@@ -1,0 +1,86 @@
+package questions
+
+import (
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// wordvec.bin holds small word vectors for the Clusterer's feature terms,
+// built by internal/trainvec from the text (never the labels) of shared data
+// sets whose licences allow it: Banking77 (CC BY 4.0, Casanueva et al. 2020),
+// GoEmotions (Apache-2.0, Demszky et al. 2020), SemEval-2014 ABSA reviews,
+// the Preoţiuc-Pietro 2019 complaints tweets, the CrowdFlower brand tweets
+// and the Dong et al. 2014 tweets. Format: "OHWV1\n", uint32 dim, uint32 n,
+// then n times (uint8 len, term, uint32 count, dim int8 components of the
+// unit vector scaled by 127).
+//
+//go:embed wordvec.bin
+var wordvecBin []byte
+
+// wordVectors maps a feature term to its unit vector and corpus count.
+type wordVectors struct {
+	dim   int
+	index map[string]int32
+	vecs  []float32 // n×dim
+	count []uint32
+	total float64
+}
+
+var embedded = mustLoadWordVectors(wordvecBin)
+
+func mustLoadWordVectors(b []byte) *wordVectors {
+	wv, err := loadWordVectors(b)
+	if err != nil {
+		panic(err)
+	}
+	return wv
+}
+
+var errWordVec = errors.New("questions: malformed word vectors")
+
+func loadWordVectors(b []byte) (*wordVectors, error) {
+	const magic = "OHWV1\n"
+	if len(b) < len(magic)+8 || string(b[:len(magic)]) != magic {
+		return nil, errWordVec
+	}
+	b = b[len(magic):]
+	dim := int(binary.LittleEndian.Uint32(b))
+	n := int(binary.LittleEndian.Uint32(b[4:]))
+	b = b[8:]
+	wv := &wordVectors{dim: dim, index: make(map[string]int32, n), vecs: make([]float32, 0, n*dim), count: make([]uint32, 0, n)}
+	for i := 0; i < n; i++ {
+		if len(b) < 1 {
+			return nil, errWordVec
+		}
+		l := int(b[0])
+		if len(b) < 1+l+4+dim {
+			return nil, fmt.Errorf("%w: term %d truncated", errWordVec, i)
+		}
+		wv.index[string(b[1:1+l])] = int32(i)
+		c := binary.LittleEndian.Uint32(b[1+l:])
+		wv.count = append(wv.count, c)
+		wv.total += float64(c)
+		var norm float64
+		for _, x := range b[1+l+4 : 1+l+4+dim] {
+			norm += float64(int8(x)) * float64(int8(x))
+		}
+		norm = math.Sqrt(norm)
+		for _, x := range b[1+l+4 : 1+l+4+dim] {
+			wv.vecs = append(wv.vecs, float32(float64(int8(x))/norm))
+		}
+		b = b[1+l+4+dim:]
+	}
+	return wv, nil
+}
+
+// vec returns the unit vector of term, or nil when the term is unknown.
+func (wv *wordVectors) vec(term string) []float32 {
+	i, ok := wv.index[term]
+	if !ok {
+		return nil
+	}
+	return wv.vecs[int(i)*wv.dim : int(i+1)*wv.dim]
+}

@@ -1,0 +1,327 @@
+package sentiment
+
+import "math"
+
+// stemLen is the length of the word prefix that stands in for a stem ("disappoint" in
+// "disappointed", "disappointing").
+const stemLen = 5
+
+var useTrigrams = false
+
+// feat is one feature: a 64-bit hash (reduced to a bucket by the head) and its value.
+type feat struct {
+	h     uint64
+	v     float32
+	dense bool // a lexicon or style feature, never dropped out in training
+}
+
+// mix combines two hashes (a splitmix64 finaliser over both), so namespaces and n-grams spread
+// evenly over the buckets.
+func mix(a, b uint64) uint64 {
+	x := a*0x9E3779B97F4A7C15 ^ b
+	x ^= x >> 31
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 29
+	x *= 0x94D049BB133111EB
+	x ^= x >> 32
+	return x
+}
+
+// Namespaces (salts) of the feature groups.
+var (
+	nsUni     = hashString("ns:uni")
+	nsNeg     = hashString("ns:neg")
+	nsBi      = hashString("ns:bi")
+	nsDense   = hashString("ns:dense")
+	nsGlobal  = hashString("ns:global") // whole text, in the target head
+	nsClause  = hashString("ns:clause") // the target's clause, in the target head
+	nsWindow  = hashString("ns:window") // words next to the target, by position
+	nsNear    = hashString("ns:near")   // words near the target
+	nsStem    = hashString("ns:stem")
+	nsTri     = hashString("ns:tri")
+	hBOS      = hashString("<s>")
+	hEOS      = hashString("</s>")
+	denseName = map[string]uint64{}
+)
+
+func dense(name string) uint64 {
+	return mix(hashString(name), nsDense)
+}
+
+// Dense feature hashes.
+var (
+	dLexPos     = dense("lexpos")
+	dLexNeg     = dense("lexneg")
+	dLexNet     = dense("lexnet")
+	dLexPosAny  = dense("lexpos>0")
+	dLexNegAny  = dense("lexneg>0")
+	dLexBoth    = dense("lexboth")
+	dLexNone    = dense("lexnone")
+	dLexPosMax  = dense("lexposmax")
+	dLexNegMax  = dense("lexnegmax")
+	dLexLast    = dense("lexlast")
+	dExcl       = dense("excl")
+	dExclPos    = dense("excl+")
+	dExclNeg    = dense("excl-")
+	dQuest      = dense("quest")
+	dCaps       = dense("caps")
+	dCapsPos    = dense("caps+")
+	dCapsNeg    = dense("caps-")
+	dElong      = dense("elong")
+	dSarc       = dense("sarcasm")
+	dSarcPos    = dense("sarcasm+")
+	dNegAny     = dense("negation")
+	dContrast   = dense("contrast")
+	dNoTarget   = dense("notarget")
+	dLenBuckets [9]uint64
+)
+
+func init() {
+	for i := range dLenBuckets {
+		dLenBuckets[i] = dense("len" + string(rune('0'+i)))
+	}
+}
+
+// lexStats sums the shifted lexicon valence of toks.
+type lexStats struct {
+	pos, neg       float32 // sums of positive and of (absolute) negative valence
+	posMax, negMax float32
+	last           float32 // net valence of the last sentence
+	neg0           bool    // some negation scope
+	excl, quest    bool
+	elong, caps    bool
+}
+
+func statsOf(toks []token, capsOK bool) lexStats {
+	var s lexStats
+	var cur float32
+	for k := range toks {
+		tk := &toks[k]
+		switch tk.kind {
+		case kExcl:
+			s.excl = true
+		case kQuest:
+			s.quest = true
+		}
+		if tk.kind == kStop || tk.kind == kExcl || tk.kind == kQuest {
+			if cur != 0 {
+				s.last = cur
+			}
+			cur = 0
+		}
+		if tk.flags&fNeg != 0 {
+			s.neg0 = true
+		}
+		if tk.flags&fElong != 0 {
+			s.elong = true
+		}
+		if tk.flags&fCaps != 0 && capsOK {
+			s.caps = true
+		}
+		v := tk.lex
+		cur += v
+		if v > 0 {
+			s.pos += v
+			s.posMax = max(s.posMax, v)
+		} else if v < 0 {
+			s.neg -= v
+			s.negMax = max(s.negMax, -v)
+		}
+	}
+	if cur != 0 {
+		s.last = cur
+	}
+	return s
+}
+
+func tanh32(x float32) float32 { return float32(math.Tanh(float64(x))) }
+
+func b2f(b bool) float32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// extractor builds feature vectors; it reuses its buffers between calls.
+type extractor struct {
+	tokenizer
+	feats []feat
+}
+
+func (e *extractor) add(h uint64, v float32) { e.feats = append(e.feats, feat{h: h, v: v}) }
+
+func (e *extractor) addDense(h uint64, v float32) {
+	e.feats = append(e.feats, feat{h: h, v: v, dense: true})
+}
+
+// ngrams adds the unigram and bigram features of toks under salt ns.
+func (e *extractor) ngrams(toks []token, ns uint64) {
+	prev, prev2 := hBOS, hBOS
+	for k := range toks {
+		tk := &toks[k]
+		if tk.kind != kStop && tk.kind != kComma {
+			h := tk.h
+			if tk.flags&fNeg != 0 {
+				h = mix(h, nsNeg)
+			}
+			e.add(mix(h, ns^nsUni), 1)
+			if tk.stem != 0 {
+				st := tk.stem
+				if tk.flags&fNeg != 0 {
+					st = mix(st, nsNeg)
+				}
+				e.add(mix(st, ns^nsUni), 1)
+			}
+		}
+		e.add(mix(mix(prev, tk.h), ns^nsBi), 1)
+		if useTrigrams {
+			e.add(mix(mix(mix(prev2, prev), tk.h), ns^nsTri), 1)
+		}
+		prev2, prev = prev, tk.h
+	}
+	e.add(mix(mix(prev, hEOS), ns^nsBi), 1)
+}
+
+// denseFeats adds the lexicon and style features of toks under salt ns.
+func (e *extractor) denseFeats(toks []token, ns uint64, extraNet float32) {
+	capsOK := e.doc.capsToks*2 < e.doc.words
+	s := statsOf(toks, capsOK)
+	if extraNet > 0 {
+		s.pos += extraNet
+	} else {
+		s.neg -= extraNet
+	}
+	net := s.pos - s.neg
+	d := func(h uint64, v float32) {
+		if v != 0 {
+			e.addDense(mix(h, ns), v)
+		}
+	}
+	d(dLexPos, tanh32(s.pos/3))
+	d(dLexNeg, tanh32(s.neg/3))
+	d(dLexNet, tanh32(net/3))
+	d(dLexPosAny, b2f(s.pos > 0))
+	d(dLexNegAny, b2f(s.neg > 0))
+	d(dLexBoth, b2f(s.pos > 0 && s.neg > 0))
+	d(dLexNone, b2f(s.pos == 0 && s.neg == 0))
+	d(dLexPosMax, s.posMax/4)
+	d(dLexNegMax, s.negMax/4)
+	d(dLexLast, tanh32(s.last/3))
+	d(dExcl, b2f(s.excl))
+	d(dExclPos, b2f(s.excl && net > 0))
+	d(dExclNeg, b2f(s.excl && net < 0))
+	d(dQuest, b2f(s.quest))
+	d(dCaps, b2f(s.caps))
+	d(dCapsPos, b2f(s.caps && net > 0))
+	d(dCapsNeg, b2f(s.caps && net < 0))
+	d(dElong, b2f(s.elong))
+	d(dSarc, b2f(e.doc.sarcasm))
+	d(dSarcPos, b2f(e.doc.sarcasm && net > 0))
+	d(dNegAny, b2f(s.neg0))
+	words := 0
+	for k := range toks {
+		if toks[k].kind == kWord {
+			words++
+		}
+	}
+	d(dLenBuckets[min(words/4, len(dLenBuckets)-1)], 1)
+}
+
+// textFeatures fills e.feats with the features of a whole text for the general head.
+func (e *extractor) textFeatures(text string) {
+	e.tokenize(text, nil)
+	e.feats = e.feats[:0]
+	e.ngrams(e.toks, 0)
+	e.denseFeats(e.toks, 0, 0)
+}
+
+// targetFeatures fills e.feats with the features for sentiment toward the target at spans. It
+// returns false when no token of the text overlaps a span.
+func (e *extractor) targetFeatures(text string, spans [][2]int) bool {
+	e.tokenize(text, spans)
+	e.feats = e.feats[:0]
+	toks := e.toks
+	first := -1
+	for k := range toks {
+		if toks[k].flags&fTarget != 0 {
+			first = k
+			break
+		}
+	}
+	if first < 0 {
+		return false
+	}
+	// The whole text, in its own namespace.
+	e.ngrams(toks, nsGlobal)
+	e.denseFeats(toks, nsGlobal, 0)
+	// Each clause that holds the target, with its own shifters; words next to the target.
+	lastEnd := -1
+	for k := first; k < len(toks); k++ {
+		if toks[k].flags&fTarget == 0 || k < lastEnd {
+			continue
+		}
+		lo, hi := clauseAround(toks, k)
+		lastEnd = hi
+		clause := toks[lo:hi]
+		var extra float32
+		if lo < len(toks) && toks[lo].role == roleContrast {
+			// "X is great, unlike Acme": the clause before counts against the target.
+			e.add(mix(dContrast, nsClause), 1)
+			plo, _ := clauseAround(toks, max(lo-1, 0))
+			for j := plo; j < lo; j++ {
+				extra -= toks[j].lex
+			}
+		}
+		e.ngrams(clause, nsClause)
+		e.denseFeats(clause, nsClause, extra)
+		for d := 1; d <= 3; d++ {
+			if j := k - d; j >= 0 {
+				e.add(mix(toks[j].h, nsWindow+uint64(d)), 1)
+			}
+			if j := k + d; j < len(toks) {
+				e.add(mix(toks[j].h, nsWindow+uint64(16+d)), 1)
+			}
+		}
+		for j := max(k-5, 0); j < min(k+6, len(toks)); j++ {
+			if j != k && toks[j].kind != kStop && toks[j].kind != kComma {
+				h := toks[j].h
+				if toks[j].flags&fNeg != 0 {
+					h = mix(h, nsNeg)
+				}
+				e.add(mix(h, nsNear), 1)
+			}
+		}
+	}
+	return true
+}
+
+// clauseAround returns the token range [lo, hi) of the clause holding toks[k]: it stops at
+// sentence ends and at contrast words ("but", "unlike"); a contrast word on the left belongs
+// to the clause it opens.
+func clauseAround(toks []token, k int) (lo, hi int) {
+	lo = k
+	for lo > 0 {
+		p := &toks[lo-1]
+		if p.kind == kStop || p.kind == kExcl || p.kind == kQuest {
+			break
+		}
+		if p.flags&fBoundary != 0 && p.flags&fTarget == 0 {
+			lo--
+			break
+		}
+		lo--
+	}
+	hi = k + 1
+	for hi < len(toks) {
+		p := &toks[hi]
+		if p.kind == kStop || p.kind == kExcl || p.kind == kQuest {
+			break
+		}
+		if p.flags&fBoundary != 0 && p.flags&fTarget == 0 {
+			break
+		}
+		hi++
+	}
+	return lo, hi
+}

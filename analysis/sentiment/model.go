@@ -1,0 +1,449 @@
+package sentiment
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"sort"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Labels, in class order.
+const (
+	Negative = "negative"
+	Neutral  = "neutral"
+	Positive = "positive"
+)
+
+// Labels lists the three labels in class order (negative, neutral, positive).
+var Labels = [3]string{Negative, Neutral, Positive}
+
+// Result is a sentiment judgement.
+type Result struct {
+	Label string  `json:"label"` // "positive", "neutral" or "negative"
+	Score float64 `json:"score"` // calibrated, in [-1, 1]: P(positive) - P(negative)
+}
+
+// Model is a trained sentiment model: a lexicon and two linear heads, one for whole texts and
+// one for sentiment toward a target. Model is safe for concurrent use.
+type Model struct {
+	lex    lexicon
+	text   head
+	target head
+	pool   sync.Pool // of *extractor
+}
+
+// head is a multinomial logistic regression over hashed features.
+type head struct {
+	bits    uint8
+	w       []float32 // [bucket*3 + class]
+	bias    [3]float32
+	offset  [3]float32 // decision offsets tuned on dev data (class priors differ by source)
+	invTemp float32    // 1/temperature, fitted so probabilities are calibrated
+}
+
+func (h *head) bucket(x uint64) uint32 { return uint32(x>>(64-h.bits)) * 3 }
+
+// logits returns the class scores of fs, offsets and temperature included.
+func (h *head) logits(fs []feat) [3]float32 {
+	z := h.bias
+	w := h.w
+	for _, f := range fs {
+		i := h.bucket(f.h)
+		r := w[i : i+3 : i+3]
+		z[0] += r[0] * f.v
+		z[1] += r[1] * f.v
+		z[2] += r[2] * f.v
+	}
+	for c := range z {
+		z[c] = (z[c] + h.offset[c]) * h.invTemp
+	}
+	return z
+}
+
+func softmax(z [3]float32) [3]float64 {
+	m := max(z[0], z[1], z[2])
+	var p [3]float64
+	var s float64
+	for c := range z {
+		p[c] = math.Exp(float64(z[c] - m))
+		s += p[c]
+	}
+	for c := range p {
+		p[c] /= s
+	}
+	return p
+}
+
+// result turns class scores into a Result; sarcasm swaps the polar classes.
+func result(z [3]float32, sarcasm bool) Result {
+	if sarcasm {
+		z[0], z[2] = z[2], z[0]
+	}
+	best := 0
+	for c := 1; c < 3; c++ {
+		if z[c] > z[best] {
+			best = c
+		}
+	}
+	p := softmax(z)
+	s := p[2] - p[0]
+	s = math.Round(s*1000) / 1000
+	return Result{Label: Labels[best], Score: max(-1, min(1, s))}
+}
+
+func (m *Model) extractor() *extractor {
+	if e, ok := m.pool.Get().(*extractor); ok {
+		return e
+	}
+	return &extractor{tokenizer: tokenizer{lex: &m.lex}}
+}
+
+// Score returns the sentiment of the whole text.
+func (m *Model) Score(text string) Result {
+	e := m.extractor()
+	e.textFeatures(text)
+	r := result(m.text.logits(e.feats), e.doc.sarcasm)
+	m.pool.Put(e)
+	return r
+}
+
+// ScoreTarget scores the sentiment toward the target occurring at the given byte spans of text
+// ([start, end) offsets, as a query matcher reports them). It reads the clauses around the spans
+// with their own shifters, so "X is great, unlike Acme which broke twice" is negative for Acme.
+// Without spans, or when no span covers a word, it returns Score(text).
+func (m *Model) ScoreTarget(text string, spans [][2]int) Result {
+	if len(spans) == 0 {
+		return m.Score(text)
+	}
+	e := m.extractor()
+	if !e.targetFeatures(text, spans) {
+		m.pool.Put(e)
+		return m.Score(text)
+	}
+	r := result(m.target.logits(e.feats), e.doc.sarcasm)
+	m.pool.Put(e)
+	return r
+}
+
+// ScoreTargetPhrase finds phrase in text case-insensitively on word boundaries and scores the
+// sentiment toward it with ScoreTarget; when the phrase is absent it returns Score(text).
+func (m *Model) ScoreTargetPhrase(text, phrase string) Result {
+	spans := FindPhrase(text, phrase)
+	if len(spans) == 0 {
+		return m.Score(text)
+	}
+	return m.ScoreTarget(text, spans)
+}
+
+// FindPhrase returns the byte spans of every case-insensitive occurrence of phrase in text that
+// starts and ends on a word boundary. Runs of spaces in phrase match any run of white space.
+func FindPhrase(text, phrase string) [][2]int {
+	phrase = trimSpace(phrase)
+	if phrase == "" {
+		return nil
+	}
+	var spans [][2]int
+	for i := 0; i < len(text); {
+		if !boundaryBefore(text, i) {
+			i += runeLen(text, i)
+			continue
+		}
+		if end, ok := matchFold(text, i, phrase); ok && boundaryAfter(text, end) {
+			spans = append(spans, [2]int{i, end})
+			i = end
+			continue
+		}
+		i += runeLen(text, i)
+	}
+	return spans
+}
+
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t' || s[len(s)-1] == '\n') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func runeLen(s string, i int) int {
+	if s[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(s[i:])
+	return n
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' }
+
+func boundaryBefore(s string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	f, _ := utf8.DecodeRuneInString(s[i:])
+	return !isWordRune(r) || !isWordRune(f)
+}
+
+func boundaryAfter(s string, i int) bool {
+	if i >= len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	l, _ := utf8.DecodeLastRuneInString(s[:i])
+	return !isWordRune(r) || !isWordRune(l)
+}
+
+// matchFold matches phrase at s[i:] ignoring case, with white space matching white space runs.
+func matchFold(s string, i int, phrase string) (int, bool) {
+	j := 0
+	for j < len(phrase) {
+		if i >= len(s) {
+			return 0, false
+		}
+		pr, pn := utf8.DecodeRuneInString(phrase[j:])
+		sr, sn := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(pr) {
+			if !unicode.IsSpace(sr) {
+				return 0, false
+			}
+			for j < len(phrase) && unicode.IsSpace(rune(phrase[j])) {
+				j++
+			}
+			for i < len(s) && unicode.IsSpace(rune(s[i])) {
+				i++
+			}
+			continue
+		}
+		if pr != sr && unicode.ToLower(pr) != unicode.ToLower(sr) {
+			return 0, false
+		}
+		i += sn
+		j += pn
+	}
+	return i, true
+}
+
+//go:embed model.bin
+var embedded []byte
+
+var (
+	defaultOnce  sync.Once
+	defaultModel *Model
+	defaultErr   error
+)
+
+// Default returns the model embedded in the binary, loaded once.
+func Default() (*Model, error) {
+	defaultOnce.Do(func() {
+		defaultModel, defaultErr = Load(bytes.NewReader(embedded))
+	})
+	return defaultModel, defaultErr
+}
+
+// File format (little endian):
+//
+//	magic "OVHSENT" + formatVersion (1 byte)
+//	lexicon: count uint32, then count × (hash uint64, valence int8 in tenths)
+//	two heads (text, target), each:
+//	  bits uint8, scale float32, bias [3]float32, offset [3]float32, invTemp float32,
+//	  rows uint32, then rows × (uvarint bucket delta, 3 × int8 weight/scale)
+//	CRC-32 (IEEE) of everything before it.
+const (
+	magic         = "OVHSENT"
+	formatVersion = 1
+)
+
+// ErrFormat is returned by Load for a file that is not a sentiment model of this version.
+var ErrFormat = errors.New("sentiment: not a model file of this version")
+
+// Load reads a model written by (*Model).WriteTo.
+func Load(r io.Reader) (*Model, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("sentiment: read model: %w", err)
+	}
+	if len(data) < len(magic)+1+4 || string(data[:len(magic)]) != magic || data[len(magic)] != formatVersion {
+		return nil, ErrFormat
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return nil, fmt.Errorf("sentiment: model checksum mismatch: %w", ErrFormat)
+	}
+	d := decoder{b: body[len(magic)+1:]}
+	m := &Model{}
+	n := d.u32()
+	m.lex.m = make(map[uint64]float32, n)
+	for i := uint32(0); i < n && d.err == nil; i++ {
+		h := d.u64()
+		m.lex.m[h] = float32(int8(d.byte())) / 10
+	}
+	for _, h := range []*head{&m.text, &m.target} {
+		h.bits = d.byte()
+		if h.bits < 8 || h.bits > 24 {
+			return nil, fmt.Errorf("sentiment: head with %d bits: %w", h.bits, ErrFormat)
+		}
+		scale := d.f32()
+		for c := range h.bias {
+			h.bias[c] = d.f32()
+		}
+		for c := range h.offset {
+			h.offset[c] = d.f32()
+		}
+		h.invTemp = d.f32()
+		rows := d.u32()
+		h.w = make([]float32, 3<<h.bits)
+		idx := uint64(0)
+		for i := uint32(0); i < rows && d.err == nil; i++ {
+			idx += d.uvarint()
+			if idx >= 1<<h.bits {
+				return nil, fmt.Errorf("sentiment: bucket %d out of range: %w", idx, ErrFormat)
+			}
+			for c := 0; c < 3; c++ {
+				h.w[idx*3+uint64(c)] = dequantize(int8(d.byte()), scale)
+			}
+		}
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("sentiment: decode model: %w", d.err)
+	}
+	if len(d.b) != 0 {
+		return nil, fmt.Errorf("sentiment: %d bytes after the model: %w", len(d.b), ErrFormat)
+	}
+	return m, nil
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) take(n int) []byte {
+	if d.err != nil {
+		return make([]byte, n)
+	}
+	if len(d.b) < n {
+		d.err = io.ErrUnexpectedEOF
+		return make([]byte, n)
+	}
+	p := d.b[:n]
+	d.b = d.b[n:]
+	return p
+}
+func (d *decoder) byte() byte   { return d.take(1)[0] }
+func (d *decoder) u32() uint32  { return binary.LittleEndian.Uint32(d.take(4)) }
+func (d *decoder) u64() uint64  { return binary.LittleEndian.Uint64(d.take(8)) }
+func (d *decoder) f32() float32 { return math.Float32frombits(d.u32()) }
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = io.ErrUnexpectedEOF
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// WriteTo writes the model in the format Load reads. The bytes depend only on the model's
+// contents, so the same training run gives the same file.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	var buf bytes.Buffer
+	buf.WriteString(magic)
+	buf.WriteByte(formatVersion)
+	le := binary.LittleEndian
+	hashes := make([]uint64, 0, len(m.lex.m))
+	for h := range m.lex.m {
+		hashes = append(hashes, h)
+	}
+	sort.Slice(hashes, func(i, j int) bool { return hashes[i] < hashes[j] })
+	buf.Write(le.AppendUint32(nil, uint32(len(hashes))))
+	for _, h := range hashes {
+		buf.Write(le.AppendUint64(nil, h))
+		buf.WriteByte(byte(int8(math.Round(float64(m.lex.m[h]) * 10))))
+	}
+	f32 := func(f float32) { buf.Write(le.AppendUint32(nil, math.Float32bits(f))) }
+	for _, h := range []*head{&m.text, &m.target} {
+		buf.WriteByte(h.bits)
+		scale := h.scale()
+		f32(scale)
+		for _, v := range h.bias {
+			f32(v)
+		}
+		for _, v := range h.offset {
+			f32(v)
+		}
+		f32(h.invTemp)
+		var rows bytes.Buffer
+		n, prev := uint32(0), uint64(0)
+		for i := 0; i < len(h.w)/3; i++ {
+			var q [3]int8
+			for c := 0; c < 3; c++ {
+				q[c] = quantize(h.w[i*3+c], scale)
+			}
+			if q == [3]int8{} {
+				continue
+			}
+			rows.Write(binary.AppendUvarint(nil, uint64(i)-prev))
+			rows.Write([]byte{byte(q[0]), byte(q[1]), byte(q[2])})
+			prev = uint64(i)
+			n++
+		}
+		buf.Write(le.AppendUint32(nil, n))
+		buf.Write(rows.Bytes())
+	}
+	buf.Write(le.AppendUint32(nil, crc32.ChecksumIEEE(buf.Bytes())))
+	bw := bufio.NewWriter(w)
+	k, err := bw.Write(buf.Bytes())
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return int64(k), fmt.Errorf("sentiment: write model: %w", err)
+	}
+	return int64(k), nil
+}
+
+// scale is the largest absolute weight.
+func (h *head) scale() float32 {
+	var mx float32
+	for _, v := range h.w {
+		mx = max(mx, v, -v)
+	}
+	if mx == 0 {
+		return 1
+	}
+	return mx
+}
+
+// quantize maps a weight to int8 on a square-root scale, so small weights (most of them) keep
+// more precision than a linear scale would give them: q = ±127·sqrt(|v|/scale).
+func quantize(v, scale float32) int8 {
+	q := math.Round(127 * math.Sqrt(math.Abs(float64(v/scale))))
+	q = min(127, q)
+	if v < 0 {
+		q = -q
+	}
+	return int8(q)
+}
+
+func dequantize(q int8, scale float32) float32 {
+	f := float32(q) / 127
+	if f < 0 {
+		return -f * f * scale
+	}
+	return f * f * scale
+}

@@ -1,0 +1,611 @@
+package sentiment
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Token kinds.
+const (
+	kWord uint8 = iota
+	kEmoticon
+	kEmoji
+	kURL
+	kUser
+	kPlaceholder // [NAME], [RELIGION] in GoEmotions
+	kNum
+	kExcl  // a run of '!'
+	kQuest // a run of '?'
+	kStop  // '.', ';', ':', a new line: ends a clause
+	kComma
+)
+
+// Token flags.
+const (
+	fCaps      uint8 = 1 << iota // an ALL CAPS word ("TERRIBLE")
+	fElong                       // an elongated word ("sooo")
+	fNeg                         // inside a negation scope
+	fBeforeBut                   // before "but" in its sentence
+	fAfterBut                    // after "but" in its sentence
+	fTarget                      // part of the target of ScoreTarget
+	fBoundary                    // a word that ends a clause for target scoring ("but", "unlike")
+)
+
+// token is one unit of a text: a normalised word, an emoticon, an emoji, a URL, ...
+type token struct {
+	h          uint64  // hash of the normalised form
+	stem       uint64  // hash of the first stemLen bytes of a longer word, else 0
+	lex        float32 // valence from the lexicon with its shifters applied
+	start, end int32   // byte span in the text
+	kind       uint8
+	flags      uint8
+	role       uint8 // roleNone, roleNegator, roleBut, roleBooster, roleContrast
+	boost      int8  // booster strength for roleBooster, in hundredths
+}
+
+const (
+	roleNone uint8 = iota
+	roleNegator
+	roleBut
+	roleContrast // "unlike", "than", "whereas": flips the comparison toward what follows
+)
+
+// docInfo holds whole-text signals found while tokenising.
+type docInfo struct {
+	sarcasm  bool // "/s", "#sarcasm"
+	capsToks int
+	words    int
+}
+
+// Well-known token hashes.
+var (
+	hURL        = hashString("<url>")
+	hUser       = hashString("<user>")
+	hNum        = hashString("<num>")
+	hExcl       = hashString("!")
+	hExcl2      = hashString("!!")
+	hQuest      = hashString("?")
+	hQuest2     = hashString("??")
+	hStop       = hashString(".")
+	hComma      = hashString(",")
+	hTarget     = hashString("<t>")
+	hName       = hashString("[name]")
+	hReligion   = hashString("[religion]")
+	hPlaceOther = hashString("[placeholder]")
+)
+
+// hashString is 64-bit FNV-1a.
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// emoticons maps ASCII emoticons to a canonical class. Longer forms come first where one is a
+// prefix of another; matching tries every entry, longest match wins.
+var emoticons = []struct{ s, class string }{
+	{":-)", ":)"}, {":)", ":)"}, {":]", ":)"}, {"=)", ":)"}, {":o)", ":)"}, {"(:", ":)"}, {"^_^", ":)"}, {"^^", ":)"},
+	{":-D", ":D"}, {":D", ":D"}, {"=D", ":D"}, {"8D", ":D"}, {":'D", ":D"},
+	{":-(", ":("}, {":(", ":("}, {":[", ":("}, {"=(", ":("}, {"):", ":("}, {":-[", ":("},
+	{":'(", ":'("}, {":'-(", ":'("}, {";_;", ":'("}, {"T_T", ":'("}, {"QQ", ":'("},
+	{";-)", ";)"}, {";)", ";)"}, {";D", ";)"},
+	{":-P", ":P"}, {":P", ":P"}, {":p", ":P"}, {":-p", ":P"}, {";P", ":P"}, {";p", ":P"}, {"=P", ":P"},
+	{":-/", ":/"}, {":/", ":/"}, {":\\", ":/"}, {"=/", ":/"}, {":-\\", ":/"},
+	{":-|", ":|"}, {":|", ":|"}, {"-_-", ":|"}, {"-.-", ":|"},
+	{":-O", ":O"}, {":O", ":O"}, {":o", ":O"}, {"o_O", ":O"}, {"O_o", ":O"}, {"o.O", ":O"},
+	{":*", ":*"}, {":-*", ":*"},
+	{"<3", "<3"}, {"</3", "</3"}, {">:(", ">:("}, {">:-(", ">:("}, {"D:", "D:"},
+}
+
+// emoticonAt returns the length and the canonical class of an emoticon starting at text[i], if any.
+func emoticonAt(text string, i int) (int, string) {
+	best, class := 0, ""
+	for _, e := range emoticons {
+		if len(e.s) > best && strings.HasPrefix(text[i:], e.s) {
+			best, class = len(e.s), e.class
+		}
+	}
+	if best == 0 {
+		return 0, ""
+	}
+	// An emoticon must not be glued to a word on its right ("(:smile", ":Debug").
+	if j := i + best; j < len(text) {
+		c := text[j]
+		if c < utf8.RuneSelf && (isASCIILetter(c) || (c >= '0' && c <= '9')) {
+			return 0, ""
+		}
+	}
+	return best, class
+}
+
+func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+
+func isWordByte(c byte) bool {
+	return isASCIILetter(c) || (c >= '0' && c <= '9') || c == '_'
+}
+
+// isEmoji reports whether r is a pictographic symbol worth a token of its own.
+func isEmoji(r rune) bool {
+	switch {
+	case r >= 0x1F300 && r <= 0x1FAFF:
+		return !(r >= 0x1F3FB && r <= 0x1F3FF) // not a skin tone modifier
+	case r >= 0x2600 && r <= 0x27BF:
+		return true
+	case r >= 0x1F000 && r <= 0x1F2FF:
+		return true
+	case r == 0x2B50 || r == 0x2B55 || r == 0x203C || r == 0x2049 || r == 0x2122:
+		return true
+	}
+	return false
+}
+
+// tokenizer turns a text into tokens. It is not safe for concurrent use; the Model keeps a pool.
+type tokenizer struct {
+	lex  *lexicon
+	toks []token
+	buf  []byte
+	buf2 []byte
+	doc  docInfo
+}
+
+// tokenize fills t.toks for text. Quoted lines (Markdown "> ..."), fenced code blocks and
+// Markdown syntax are skipped; spans mark the bytes of a target (may be nil).
+func (t *tokenizer) tokenize(text string, spans [][2]int) {
+	t.toks = t.toks[:0]
+	t.doc = docInfo{}
+	n := len(text)
+	lineStart := true
+	inFence := false
+	for i := 0; i < n; {
+		if lineStart {
+			lineStart = false
+			j := i
+			for j < n && (text[j] == ' ' || text[j] == '\t') {
+				j++
+			}
+			if strings.HasPrefix(text[j:], "```") || strings.HasPrefix(text[j:], "~~~") {
+				inFence = !inFence
+				i = skipLine(text, j)
+				continue
+			}
+			if inFence || (j < n && text[j] == '>') || strings.HasPrefix(text[j:], "&gt;") {
+				// A quoted line is someone else's words; a fenced block is code or a log.
+				i = skipLine(text, j)
+				continue
+			}
+			i = j
+			continue
+		}
+		c := text[i]
+		switch {
+		case c == '\n':
+			t.push(token{h: hStop, kind: kStop, start: int32(i), end: int32(i + 1)})
+			lineStart = true
+			i++
+			continue
+		case c == ' ' || c == '\t' || c == '\r':
+			i++
+			continue
+		}
+		if l, cls := t.special(text, i); l > 0 {
+			_ = cls
+			i += l
+			continue
+		}
+		if c < utf8.RuneSelf {
+			switch {
+			case isWordByte(c) && c != '_':
+				i = t.word(text, i)
+				continue
+			case c == '!' || c == '?':
+				j := i
+				for j < n && (text[j] == '!' || text[j] == '?' || text[j] == '1') {
+					j++
+				}
+				ex, qu := strings.Count(text[i:j], "!"), strings.Count(text[i:j], "?")
+				if qu > 0 {
+					h := hQuest
+					if qu > 1 {
+						h = hQuest2
+					}
+					t.push(token{h: h, kind: kQuest, start: int32(i), end: int32(j)})
+				}
+				if ex > 0 {
+					h := hExcl
+					if ex > 1 {
+						h = hExcl2
+					}
+					t.push(token{h: h, kind: kExcl, start: int32(i), end: int32(j)})
+				}
+				i = j
+				continue
+			case c == '.' || c == ';' || c == ':':
+				t.push(token{h: hStop, kind: kStop, start: int32(i), end: int32(i + 1)})
+				i++
+				continue
+			case c == ',':
+				t.push(token{h: hComma, kind: kComma, start: int32(i), end: int32(i + 1)})
+				i++
+				continue
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			i = t.word(text, i)
+		case r == '’' || r == '‘':
+			i += size
+		case r == '…':
+			t.push(token{h: hStop, kind: kStop, start: int32(i), end: int32(i + size)})
+			i += size
+		case isEmoji(r):
+			j := i + size
+			// Keep the base emoji; drop modifiers, variation selectors and joiners after it.
+			for j < n {
+				r2, s2 := utf8.DecodeRuneInString(text[j:])
+				if r2 == 0xFE0F || r2 == 0x200D || (r2 >= 0x1F3FB && r2 <= 0x1F3FF) {
+					j += s2
+					continue
+				}
+				break
+			}
+			h := hashString(text[i : i+size])
+			t.push(token{h: h, kind: kEmoji, start: int32(i), end: int32(j), lex: t.lex.get(h)})
+			i = j
+		default:
+			i += size
+		}
+	}
+	t.markSpans(spans)
+	t.scopes()
+}
+
+func skipLine(text string, i int) int {
+	if k := strings.IndexByte(text[i:], '\n'); k >= 0 {
+		return i + k + 1
+	}
+	return len(text)
+}
+
+func (t *tokenizer) push(tk token) { t.toks = append(t.toks, tk) }
+
+// special handles URLs, @users, placeholders, HTML entities, sarcasm markers, hashtags and
+// emoticons at text[i]; it returns the bytes consumed (0 when none applies).
+func (t *tokenizer) special(text string, i int) (int, string) {
+	c := text[i]
+	rest := text[i:]
+	prevWord := i > 0 && isWordByte(text[i-1])
+	switch c {
+	case 'h', 'H', 'w', 'W':
+		if hasPrefixFold(rest, "http://") || hasPrefixFold(rest, "https://") || (!prevWord && hasPrefixFold(rest, "www.")) {
+			j := i
+			for j < len(text) && text[j] > ' ' && text[j] != ')' && text[j] != ']' && text[j] != '>' {
+				j++
+			}
+			t.push(token{h: hURL, kind: kURL, start: int32(i), end: int32(j)})
+			return j - i, ""
+		}
+	case '{':
+		if strings.HasPrefix(rest, "{link}") {
+			t.push(token{h: hURL, kind: kURL, start: int32(i), end: int32(i + 6)})
+			return 6, ""
+		}
+	case '@':
+		j := i + 1
+		for j < len(text) && isWordByte(text[j]) {
+			j++
+		}
+		if j > i+1 && !prevWord {
+			// An @user is skipped: who is addressed says nothing of the tone, and in the
+			// training data (complaints to brands) it would learn a spurious one.
+			return j - i, ""
+		}
+	case '[':
+		if k := strings.IndexByte(rest, ']'); k > 1 && k < 12 && isUpperWord(rest[1:k]) {
+			h := hPlaceOther
+			switch rest[1:k] {
+			case "NAME":
+				h = hName
+			case "RELIGION":
+				h = hReligion
+			}
+			t.push(token{h: h, kind: kPlaceholder, start: int32(i), end: int32(i + k + 1)})
+			return k + 1, ""
+		}
+	case '&':
+		for _, e := range [...]string{"&lt;3", "&amp;", "&quot;", "&lt;", "&gt;", "&#39;", "&#x27;", "&apos;", "&nbsp;", "&#x200B;", "&#x200b;"} {
+			if strings.HasPrefix(rest, e) {
+				if e == "&lt;3" {
+					h := hashString("<3")
+					t.push(token{h: h, kind: kEmoticon, start: int32(i), end: int32(i + len(e)), lex: t.lex.get(h)})
+				}
+				return len(e), ""
+			}
+		}
+	case '/':
+		// Reddit's sarcasm marker: "/s" as a word of its own.
+		if len(rest) >= 2 && (rest[1] == 's' || rest[1] == 'S') && (len(rest) == 2 || !isWordByte(rest[2])) && (i == 0 || text[i-1] == ' ' || text[i-1] == '\n' || text[i-1] == '.') {
+			t.doc.sarcasm = true
+			return 2, ""
+		}
+	case '#':
+		if len(rest) > 1 && isASCIILetter(rest[1]) && !prevWord {
+			j := t.word(text, i+1)
+			if hasPrefixFold(text[i+1:j], "sarcas") {
+				t.doc.sarcasm = true
+			}
+			return j - i, ""
+		}
+	}
+	if prevWord {
+		return 0, ""
+	}
+	switch c {
+	case ':', ';', '=', '<', '(', ')', '8', '^', '-', 'D', 'T', 'Q', 'o', 'O', '>':
+		if l, cls := emoticonAt(text, i); l > 0 {
+			h := hashString(cls)
+			t.push(token{h: h, kind: kEmoticon, start: int32(i), end: int32(i + l), lex: t.lex.get(h)})
+			return l, cls
+		}
+	}
+	return 0, ""
+}
+
+func isUpperWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// word reads a word at text[i] and pushes its token; it returns the index after the word.
+func (t *tokenizer) word(text string, i int) int {
+	n := len(text)
+	start := i
+	b := t.buf[:0]
+	upper, letters, digits := 0, 0, 0
+	elong := false
+	var last rune = -1
+	run := 0
+	for i < n {
+		c := text[i]
+		var r rune
+		size := 1
+		if c < utf8.RuneSelf {
+			r = rune(c)
+			if c == '\'' || c == '`' {
+				// An apostrophe inside a word ("don't") is dropped: "dont".
+				if i+1 < n && isASCIILetter(text[i+1]) && len(b) > 0 {
+					i++
+					continue
+				}
+				break
+			}
+			if !(isASCIILetter(c) || (c >= '0' && c <= '9')) {
+				break
+			}
+		} else {
+			r, size = utf8.DecodeRuneInString(text[i:])
+			if r == '’' {
+				if i+size < n && isASCIILetter(text[i+size]) && len(b) > 0 {
+					i += size
+					continue
+				}
+				break
+			}
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) {
+				break
+			}
+		}
+		switch {
+		case unicode.IsUpper(r):
+			upper++
+			letters++
+			r = unicode.ToLower(r)
+		case unicode.IsLetter(r):
+			letters++
+		default:
+			digits++
+		}
+		if r == last {
+			run++
+		} else {
+			run, last = 1, r
+		}
+		if run >= 3 && letters > 0 && !unicode.IsDigit(r) {
+			elong = true // "sooo": keep two of a run
+		} else {
+			b = utf8.AppendRune(b, r)
+		}
+		i += size
+	}
+	t.buf = b
+	if len(b) == 0 {
+		return i + 1
+	}
+	tk := token{kind: kWord, start: int32(start), end: int32(i)}
+	if letters == 0 && digits > 0 {
+		tk.kind, tk.h = kNum, hNum
+		t.push(tk)
+		return i
+	}
+	if elong {
+		tk.flags |= fElong
+	}
+	if upper >= 2 && upper == letters {
+		tk.flags |= fCaps
+		t.doc.capsToks++
+	}
+	t.doc.words++
+	if s, ok := slang[string(b)]; ok {
+		b = append(b[:0], s...)
+	}
+	if len(b) == 2 && b[0] == 'x' && b[1] == 'd' {
+		h := hashString(":D")
+		t.push(token{h: h, kind: kEmoticon, start: tk.start, end: tk.end, lex: t.lex.get(h)})
+		return i
+	}
+	tk.h = hashBytes(b)
+	if len(b) > stemLen+1 {
+		tk.stem = mix(hashBytes(b[:stemLen]), nsStem)
+	}
+	tk.lex = t.lex.get(tk.h)
+	if elong && tk.lex == 0 {
+		// "loove" is not in the lexicon but "love" is: collapse runs to one letter.
+		b2 := t.buf2[:0]
+		var prev rune = -1
+		for _, r := range string(b) {
+			if r != prev {
+				b2 = utf8.AppendRune(b2, r)
+			}
+			prev = r
+		}
+		t.buf2 = b2
+		if h := hashBytes(b2); t.lex.get(h) != 0 {
+			tk.h, tk.lex = h, t.lex.get(h)
+		}
+	}
+	if ws, ok := wordRoles[tk.h]; ok {
+		tk.role = ws.role
+		tk.boost = ws.boost
+		if ws.boundary {
+			tk.flags |= fBoundary
+		}
+	}
+	t.push(tk)
+	return i
+}
+
+// markSpans flags the tokens that overlap a target span and gives them the target hash, so the
+// target's own words ("Acme") do not count for or against it.
+func (t *tokenizer) markSpans(spans [][2]int) {
+	if len(spans) == 0 {
+		return
+	}
+	for k := range t.toks {
+		tk := &t.toks[k]
+		for _, sp := range spans {
+			if int(tk.start) < sp[1] && int(tk.end) > sp[0] {
+				tk.flags |= fTarget
+				tk.h = hTarget
+				tk.lex = 0
+				tk.role = roleNone
+				tk.kind = kWord
+				break
+			}
+		}
+	}
+}
+
+// negScope is how many tokens a negator reaches at most.
+const negScope = 4
+
+// scopes marks negation scopes and "but" halves and applies the lexicon shifters: negation,
+// boosters, ALL CAPS, elongation and "but".
+func (t *tokenizer) scopes() {
+	toks := t.toks
+	capsOK := t.doc.capsToks*2 < t.doc.words // caps is emphasis only when the text is not all caps
+	// Negation.
+	left := 0
+	for k := range toks {
+		tk := &toks[k]
+		switch tk.kind {
+		case kStop, kExcl, kQuest, kComma:
+			left = 0
+			continue
+		}
+		if tk.role == roleBut {
+			left = 0
+			continue
+		}
+		if left > 0 {
+			tk.flags |= fNeg
+			left--
+		}
+		if tk.role == roleNegator {
+			left = negScope
+		}
+	}
+	// "but" halves, per sentence.
+	sent := 0
+	for k := 0; k <= len(toks); k++ {
+		if k == len(toks) || toks[k].kind == kStop || toks[k].kind == kExcl || toks[k].kind == kQuest {
+			but := -1
+			for j := sent; j < k; j++ {
+				if toks[j].role == roleBut {
+					but = j
+				}
+			}
+			if but >= 0 {
+				for j := sent; j < k; j++ {
+					if j < but {
+						toks[j].flags |= fBeforeBut
+					} else if j > but {
+						toks[j].flags |= fAfterBut
+					}
+				}
+			}
+			sent = k + 1
+		}
+	}
+	// Shifters on lexicon valence, as VADER does.
+	for k := range toks {
+		tk := &toks[k]
+		v := tk.lex
+		if v == 0 {
+			continue
+		}
+		sign := float32(1)
+		if v < 0 {
+			sign = -1
+		}
+		if tk.flags&fCaps != 0 && capsOK {
+			v += sign * 0.733
+		}
+		if tk.flags&fElong != 0 {
+			v += sign * 0.3
+		}
+		scale := float32(1)
+		for d := 1; d <= 3 && k-d >= 0; d++ {
+			p := toks[k-d]
+			if p.kind != kWord {
+				break
+			}
+			if p.boost != 0 {
+				v += sign * float32(p.boost) / 100 * scale
+			}
+			scale *= 0.95
+		}
+		if tk.flags&fNeg != 0 {
+			v *= -0.74
+		}
+		switch {
+		case tk.flags&fBeforeBut != 0:
+			v *= 0.5
+		case tk.flags&fAfterBut != 0:
+			v *= 1.5
+		}
+		tk.lex = v
+	}
+}

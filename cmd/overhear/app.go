@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/overhear/overhear/analysis"
+	"github.com/overhear/overhear/analysis/questions"
+	oc "github.com/overhear/overhear/collectors"
+	"github.com/overhear/overhear/collectors/agent"
+	"github.com/overhear/overhear/storage"
+)
+
+// clustererKey is where the question clusterer's state lives in the store.
+const clustererKey = "questions/clusterer"
+
+// App is the wired service: store, analysis, metrics and collectors. serve, once, ingest and
+// demo all run mentions through it, so every path stores the same way.
+type App struct {
+	cfg      *Config
+	logger   *slog.Logger
+	reg      *prometheus.Registry
+	db       *storage.DB
+	analyzer *analysis.Analyzer
+	metrics  *analysis.Metrics
+	gauges   *storage.Collector
+	agent    *agent.Agent
+	now      func() time.Time
+
+	storeErrors prometheus.Counter
+
+	// clusterMu guards the clusterer; commits that add questions are serialised through it so
+	// the stored clusterer state always matches the stored questions.
+	clusterMu sync.Mutex
+	clusterer *questions.Clusterer
+}
+
+// openApp opens the store read-write and wires everything. The caller must Close it.
+func openApp(ctx context.Context, cfg *Config, logger *slog.Logger) (*App, error) {
+	db, err := storage.Open(ctx, cfg.Storage.Path, storage.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a, err := newApp(ctx, cfg, logger, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func newApp(ctx context.Context, cfg *Config, logger *slog.Logger, db *storage.DB) (*App, error) {
+	a := &App{cfg: cfg, logger: logger, reg: prometheus.NewRegistry(), db: db, now: time.Now}
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var err error
+	if a.analyzer, err = analysis.NewDefault(cfg.Brands, cfg.Topics); err != nil {
+		return nil, err
+	}
+	brands := make([]string, len(cfg.Brands))
+	for i, b := range cfg.Brands {
+		brands[i] = b.Name
+	}
+	sources := append(oc.Names(), "import")
+	if a.metrics, err = analysis.NewMetrics(a.reg, brands, sources); err != nil {
+		return nil, err
+	}
+	a.gauges = storage.NewCollector(db, brands, nil)
+	a.reg.MustRegister(a.gauges)
+	a.storeErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "overhear_store_errors_total", Help: "Failed store transactions (commits, prunes).",
+	})
+	a.reg.MustRegister(a.storeErrors)
+	a.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "overhear_build_info", Help: "Build information; always 1.", ConstLabels: prometheus.Labels{"version": version},
+	}, func() float64 { return 1 }))
+	a.clusterer = questions.NewClusterer()
+	state, err := db.Get(ctx, clustererKey)
+	if err != nil {
+		return nil, err
+	}
+	if state != nil {
+		if err := a.clusterer.UnmarshalBinary(state); err != nil {
+			return nil, fmt.Errorf("restore question clusters: %w", err)
+		}
+	}
+	instances := make([]*agent.Instance, 0, len(cfg.Instances))
+	watch := cfg.Watch()
+	for _, si := range cfg.Instances {
+		in := &agent.Instance{Source: si.Source, Collector: si.Collector, Interval: 5 * time.Minute}
+		if n, ok := si.Collector.(oc.Instance); ok {
+			in.Name = n.InstanceName()
+		}
+		if s, ok := si.Collector.(oc.Scheduled); ok && s.Interval() > 0 {
+			in.Interval = s.Interval()
+		}
+		if w, ok := si.Collector.(oc.Watcher); ok {
+			w.SetWatch(watch)
+		}
+		if l, ok := si.Collector.(oc.LoggerSetter); ok {
+			l.SetLogger(logger.With("collector", si.Source, "instance", in.Name))
+		}
+		instances = append(instances, in)
+	}
+	if a.agent, err = agent.New(instances, oc.Names(), a.handlePoll, db.CollectorState, a.reg, logger); err != nil {
+		return nil, err
+	}
+	if err := a.agent.Restore(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.db.Close() }
+
+// handlePoll is the agent's handler: one poll, one transaction.
+func (a *App) handlePoll(ctx context.Context, p agent.Poll) error {
+	var extra []storage.Participation
+	for _, ta := range p.Participation {
+		if brands := a.analyzer.AccountBrands(p.Instance.Source, ta.Author); len(brands) > 0 {
+			extra = append(extra, storage.Participation{Source: p.Instance.Source, ThreadID: ta.ThreadID, Brands: brands, At: a.now()})
+		}
+	}
+	_, _, err := a.process(ctx, p.Items, extra, p.Instance.Key(), p.State)
+	return err
+}
+
+// process analyses items and commits them with the given participation and collector state.
+// It returns the newly stored results and how many items matched a brand or topic.
+func (a *App) process(ctx context.Context, items []oc.Mention, extra []storage.Participation, stateKey string, state []byte) ([]analysis.Result, int, error) {
+	start := a.now()
+	// Participation comes from every item, matched or not: a brand account's reply in a thread
+	// attends the thread even when the reply itself names no brand.
+	local := map[string][]string{}
+	participation := extra
+	for _, p := range extra {
+		local[p.Source+"\x00"+p.ThreadID] = append(local[p.Source+"\x00"+p.ThreadID], p.Brands...)
+	}
+	results := make([]analysis.Result, 0, len(items))
+	for _, it := range items {
+		it.Normalize()
+		if brands := a.analyzer.AccountBrands(it.Source, it.Author); len(brands) > 0 {
+			at := it.CreatedAt
+			if at.IsZero() {
+				at = a.now()
+			}
+			participation = append(participation, storage.Participation{Source: it.Source, ThreadID: it.ThreadID, Brands: brands, At: at})
+			local[it.Source+"\x00"+it.ThreadID] = append(local[it.Source+"\x00"+it.ThreadID], brands...)
+		}
+		results = append(results, analysis.Result{Mention: it})
+	}
+	stages := a.analyzer.Stages(func(ctx context.Context, source, thread string) ([]string, error) {
+		stored, err := a.db.ThreadBrands(ctx, source, thread)
+		return append(stored, local[source+"\x00"+thread]...), err
+	})
+	results, err := stages.Process(ctx, results)
+	if err != nil {
+		return nil, 0, err
+	}
+	batch := storage.Batch{Results: results, Participation: participation, StateKey: stateKey, State: state}
+	var added []analysis.Result
+	if hasQuestions(results) {
+		// Questions get cluster ids before the commit, and the clusterer's state is committed
+		// with them. Mentions already stored keep the ids they got the first time.
+		a.clusterMu.Lock()
+		defer a.clusterMu.Unlock()
+		fresh, err := a.db.Missing(ctx, results)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i := range results {
+			if !fresh[i] {
+				continue
+			}
+			r := &results[i]
+			r.QuestionClusters = make([]string, len(r.Questions))
+			for j, q := range r.Questions {
+				r.QuestionClusters[j] = a.clusterer.Add(q)
+			}
+		}
+		st, err := a.clusterer.MarshalBinary()
+		if err != nil {
+			return nil, 0, fmt.Errorf("save question clusters: %w", err)
+		}
+		batch.KV = map[string][]byte{clustererKey: st}
+	}
+	added, err = a.db.Commit(ctx, batch)
+	if err != nil {
+		a.storeErrors.Inc()
+		if state, rerr := a.db.Get(ctx, clustererKey); rerr == nil && state != nil && batch.KV != nil {
+			// Forget the ids handed out for the failed batch.
+			_ = a.clusterer.UnmarshalBinary(state)
+		}
+		return nil, 0, err
+	}
+	a.metrics.Observe(added)
+	a.metrics.ObserveLatency(a.now().Sub(start))
+	return added, len(results), nil
+}
+
+func hasQuestions(rs []analysis.Result) bool {
+	for i := range rs {
+		if len(rs[i].Questions) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// prune applies retention.
+func (a *App) prune(ctx context.Context) {
+	r := a.cfg.Storage.Retention.D()
+	if r <= 0 {
+		return
+	}
+	n, err := a.db.Prune(ctx, a.now().Add(-r))
+	if err != nil {
+		a.storeErrors.Inc()
+		a.logger.Warn("retention pruning failed", "error", err)
+		return
+	}
+	if n > 0 {
+		a.logger.Info("retention pruned old mentions", "deleted", n, "retention", a.cfg.Storage.Retention.String())
+		a.gauges.Invalidate()
+	}
+}

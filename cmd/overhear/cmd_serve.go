@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/overhear/overhear/analysis"
+	"github.com/overhear/overhear/analysis/questions"
+	"github.com/overhear/overhear/collectors"
+	"github.com/overhear/overhear/collectors/feedreader"
+	"github.com/overhear/overhear/storage"
+)
+
+func runServe(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlags("serve", "serve [--config FILE]")
+	configPath := fs.String("config", "", "config file (default: the embedded default config, public feeds for the demo brands)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	logger := m.logger(cfg)
+	if *configPath == "" {
+		logger.Info("no --config given: using the embedded default config (public feeds about Ollama, LM Studio and llama.cpp)")
+	}
+	app, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	return m.serveApp(ctx, app, cfg.HTTP.Listen, true, 0)
+}
+
+// serveApp serves HTTP and, when poll is set, runs the collectors, retention and alerts until
+// ctx ends (or exitAfter passes, when positive).
+func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool, exitAfter time.Duration) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if exitAfter > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, exitAfter)
+		defer stop()
+	}
+	var running atomic.Bool
+	healthy := func() error {
+		if poll && !running.Load() {
+			return errors.New("scheduler not running")
+		}
+		return app.db.Check(ctx)
+	}
+	host, _, _ := strings.Cut(listen, ":")
+	if !isLoopback(host) {
+		if app.cfg.HTTP.AuthToken == "" {
+			app.logger.Warn("HTTP API is reachable from other machines WITHOUT authentication (http.insecure: true)", "listen", listen)
+		} else {
+			app.logger.Info("HTTP API is reachable from other machines; /api/* requires the bearer token", "listen", listen)
+		}
+	}
+	addr, done, err := app.listen(ctx, listen, healthy)
+	if err != nil {
+		return err
+	}
+	if err := app.db.Advertise(addr); err != nil {
+		app.logger.Warn("could not advertise the HTTP address beside the store", "error", err)
+	}
+	app.logger.Info("serving", "addr", "http://"+addr, "store", app.cfg.Storage.Path, "sources", len(app.agent.Instances()))
+	if m.Ready != nil {
+		m.Ready(addr)
+	}
+	if poll {
+		running.Store(true)
+		go func() {
+			app.agent.Run(ctx)
+			running.Store(false)
+		}()
+		go app.every(ctx, time.Hour, app.prune)
+		go app.every(ctx, app.cfg.Alerts.Every.D(), func(ctx context.Context) {
+			if err := app.evaluateAlerts(ctx); err != nil {
+				app.logger.Warn("alert evaluation failed", "error", err)
+			}
+		})
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-done:
+		return err
+	}
+	if err := <-done; err != nil {
+		return err
+	}
+	app.logger.Info("stopped")
+	return nil
+}
+
+// every runs fn now and then at each interval until ctx ends.
+func (a *App) every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fn(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+//go:embed demo/posts.jsonl.gz
+var demoFS embed.FS
+
+// demoConfig is the embedded default config without its live sources: the demo replays the
+// bundled corpus instead, and knows one Ollama account so brand participation shows.
+func demoConfig(dir, listen string) (*Config, error) {
+	raw := strings.Replace(string(defaultConfigYAML), "    query: ollama\n", "    query: ollama\n    accounts: {reddit: [jmorganca]}\n", 1)
+	if i := strings.Index(raw, "\nsources:"); i >= 0 {
+		raw = raw[:i+1]
+	}
+	cfg, err := ParseConfig([]byte(raw), "", dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.HTTP.Listen = listen
+	cfg.Storage.Retention = 0
+	return cfg, nil
+}
+
+// demoPost is one line of the bundled corpus.
+type demoPost struct {
+	ID          string `json:"id"`
+	Subreddit   string `json:"subreddit"`
+	Title       string `json:"title"`
+	Author      string `json:"author"`
+	Published   string `json:"published"`
+	Updated     string `json:"updated"`
+	Link        string `json:"link"`
+	ContentHTML string `json:"content_html"`
+}
+
+// demoMentions reads the bundled corpus, shifting timestamps so the newest post is now.
+func demoMentions(now time.Time) ([]collectors.Mention, error) {
+	f, err := demoFS.Open("demo/posts.jsonl.gz")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	var out []collectors.Mention
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 4<<20)
+	for sc.Scan() {
+		var p demoPost
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+			return nil, fmt.Errorf("demo corpus: %w", err)
+		}
+		t, err := time.Parse(time.RFC3339, p.Published)
+		if err != nil {
+			t, _ = time.Parse(time.RFC3339, p.Updated)
+		}
+		out = append(out, collectors.Mention{
+			ID: p.ID, Source: "reddit", Community: p.Subreddit, Author: strings.TrimPrefix(p.Author, "/u/"),
+			Title: p.Title, Text: feedreader.StripRedditFooter(feedreader.HTMLToText(p.ContentHTML)),
+			URL: p.Link, ThreadID: p.ID, CreatedAt: t.UTC(),
+		})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("demo corpus: %w", err)
+	}
+	var newest time.Time
+	for _, m := range out {
+		if m.CreatedAt.After(newest) {
+			newest = m.CreatedAt
+		}
+	}
+	shift := now.Sub(newest)
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.Add(shift)
+	}
+	return out, nil
+}
+
+func runDemo(ctx context.Context, m *Main, args []string) error {
+	fs := m.newFlags("demo", "demo [--listen ADDR] [--exit-after DURATION]")
+	listen := fs.String("listen", "127.0.0.1:9464", "HTTP address to serve on")
+	exitAfter := fs.Duration("exit-after", 0, "stop after this long (default: run until Ctrl-C)")
+	keep := fs.String("store", "", "keep the demo store at this path instead of a temporary file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "overhear-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg, err := demoConfig(dir, *listen)
+	if err != nil {
+		return err
+	}
+	if *keep != "" {
+		cfg.Storage.Path = *keep
+	}
+	logger := m.logger(cfg)
+	app, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	mentions, err := demoMentions(app.now())
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for i := 0; i < len(mentions); i += 200 {
+		if _, _, err := app.process(ctx, mentions[i:min(i+200, len(mentions))], nil, "", nil); err != nil {
+			return err
+		}
+	}
+	app.gauges.Invalidate()
+	if err := app.evaluateAlerts(ctx); err != nil {
+		return err
+	}
+	if err := printDemoSummary(ctx, m.Stdout, app, len(mentions), time.Since(start)); err != nil {
+		return err
+	}
+	ready := m.Ready
+	sub := *m
+	sub.Ready = func(addr string) {
+		fmt.Fprintf(m.Stdout, "\nServing on http://%s  (/metrics, /api/mentions?brand=Ollama, /api/questions?format=md)\n", addr)
+		if *exitAfter == 0 {
+			fmt.Fprintln(m.Stdout, "Press Ctrl-C to stop.")
+		}
+		if ready != nil {
+			ready(addr)
+		}
+	}
+	return sub.serveApp(ctx, app, *listen, false, *exitAfter)
+}
+
+func printDemoSummary(ctx context.Context, w io.Writer, app *App, replayed int, took time.Duration) error {
+	stats, err := storeStats(ctx, app.db, app.cfg.Brands)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Overhear demo: replayed %d real Reddit posts (r/ollama, r/LocalLLaMA) in %s; %d mention a watched brand or topic.\n\n",
+		replayed, took.Round(time.Millisecond), stats.MentionsTotal)
+	fmt.Fprintf(w, "%-12s %8s %9s %8s %9s %10s %10s\n", "brand", "mentions", "positive", "neutral", "negative", "questions", "unattended")
+	for _, b := range app.cfg.Brands {
+		var pos, neu, neg, qs, un int
+		err := app.db.Scan(ctx, storage.Filter{Brand: b.Name}, func(r *analysis.Result) error {
+			switch brandSentiment(r, b.Name).Label {
+			case analysis.Positive:
+				pos++
+			case analysis.Negative:
+				neg++
+			default:
+				neu++
+			}
+			if r.Question {
+				qs++
+			}
+			for _, br := range r.Brands {
+				if br.Name == b.Name && br.Unattended {
+					un++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%-12s %8d %9d %8d %9d %10d %10d\n", b.Name, stats.ByBrand[b.Name], pos, neu, neg, qs, un)
+	}
+	recs, err := questionRecords(ctx, app.db, questionQuery{Since: 0}, app.now())
+	if err != nil {
+		return err
+	}
+	clusters := questions.Summarise(recs, app.now(), 2)
+	fmt.Fprintf(w, "\nTop recurring questions (%d questions in %d clusters asked twice or more):\n", len(recs), len(clusters))
+	for i, c := range clusters {
+		if i == 8 {
+			break
+		}
+		fmt.Fprintf(w, "  %d. %s  (asked %d times, %d authors, %s)\n", i+1, oneLine(c.Question, 110), c.Count, c.Authors, strings.Join(c.Communities, ", "))
+	}
+	if len(stats.ByTopic) > 0 {
+		fmt.Fprintln(w, "\nTopics:")
+		for _, t := range sortedKeys(stats.ByTopic) {
+			fmt.Fprintf(w, "  %-14s %d mentions\n", t, stats.ByTopic[t])
+		}
+	}
+	alerts, err := app.recentAlerts(ctx, 5)
+	if err != nil {
+		return err
+	}
+	if len(alerts) > 0 {
+		fmt.Fprintln(w, "\nAlerts:")
+		for _, a := range alerts {
+			fmt.Fprintln(w, "  "+a)
+		}
+	}
+	return nil
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

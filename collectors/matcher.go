@@ -1,0 +1,147 @@
+package collectors
+
+import (
+	"slices"
+	"sync"
+)
+
+// Matcher matches many queries against texts in one pass over each text: every text word is
+// looked up once in an index of all query words, and only queries with a hit are evaluated.
+// It is safe for concurrent use.
+type Matcher struct {
+	queries []*Query
+	// first maps a folded word to the terms (single words or phrases) that start with it.
+	first map[string][]termRef
+	// termBase[i] is the global number of query i's first term.
+	termBase []int
+	nTerms   int
+	scratch  sync.Pool
+}
+
+type termRef struct {
+	query  int32
+	global int32    // global term number
+	words  []string // whole term; len > 1 for phrases
+}
+
+// Match is one query that matched a text.
+type Match struct {
+	// Query is the index of the query in the slice given to NewMatcher.
+	Query int
+	// Spans are the byte offsets [start, end) of the query's present terms in the text,
+	// which target-directed sentiment scores around.
+	Spans [][2]int
+}
+
+type matchScratch struct {
+	tokens   []token
+	alts     []string
+	hitGen   []uint32
+	queryGen []uint32
+	gen      uint32
+	cands    []int32
+	hits     []termHit
+}
+
+type termHit struct {
+	global int32
+	span   [2]int
+}
+
+// NewMatcher indexes queries. Nil queries are skipped (they never match).
+func NewMatcher(queries []*Query) *Matcher {
+	m := &Matcher{queries: queries, first: map[string][]termRef{}, termBase: make([]int, len(queries))}
+	for qi, q := range queries {
+		m.termBase[qi] = m.nTerms
+		if q == nil {
+			continue
+		}
+		for ti, t := range q.terms {
+			ref := termRef{query: int32(qi), global: int32(m.nTerms + ti), words: t.words}
+			m.first[t.words[0]] = append(m.first[t.words[0]], ref)
+		}
+		m.nTerms += len(q.terms)
+	}
+	m.scratch.New = func() any {
+		return &matchScratch{hitGen: make([]uint32, m.nTerms), queryGen: make([]uint32, len(queries))}
+	}
+	return m
+}
+
+// Len returns the number of queries.
+func (m *Matcher) Len() int { return len(m.queries) }
+
+// Match returns the queries that match text, in query order.
+func (m *Matcher) Match(text string) []Match {
+	if len(m.queries) == 0 {
+		return nil
+	}
+	s := m.scratch.Get().(*matchScratch)
+	defer m.scratch.Put(s)
+	s.gen++
+	if s.gen == 0 { // wrapped: clear so stale marks cannot look current
+		clear(s.hitGen)
+		clear(s.queryGen)
+		s.gen = 1
+	}
+	s.cands = s.cands[:0]
+	s.hits = s.hits[:0]
+	s.tokens = tokenize(text, s.tokens[:0])
+	for i, tok := range s.tokens {
+		m.lookup(s, tok.text, i, tok.start, tok.end, false)
+		s.alts = alternates(tok.text, s.alts[:0])
+		for _, a := range s.alts {
+			m.lookup(s, a, i, tok.start, tok.end, true)
+		}
+	}
+	if len(s.cands) == 0 {
+		return nil
+	}
+	slices.Sort(s.cands)
+	var out []Match
+	for _, qi := range s.cands {
+		q := m.queries[qi]
+		base := m.termBase[qi]
+		if !q.root.eval(func(t int) bool { return s.hitGen[base+t] == s.gen }) {
+			continue
+		}
+		match := Match{Query: int(qi)}
+		for _, h := range s.hits {
+			if int(h.global) >= base && int(h.global) < base+len(q.terms) && q.positive[int(h.global)-base] {
+				match.Spans = append(match.Spans, h.span)
+			}
+		}
+		out = append(out, match)
+	}
+	return out
+}
+
+// lookup records the terms starting with word at token i. Alternate forms (possessive stems,
+// compound parts) only match single-word terms.
+func (m *Matcher) lookup(s *matchScratch, word string, i, start, end int, alternate bool) {
+	for _, ref := range m.first[word] {
+		last := i + len(ref.words) - 1
+		if len(ref.words) > 1 {
+			if alternate || last >= len(s.tokens) {
+				continue
+			}
+			ok := true
+			for k := 1; k < len(ref.words); k++ {
+				if s.tokens[i+k].text != ref.words[k] {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			end = s.tokens[last].end
+		}
+		s.hitGen[ref.global] = s.gen
+		s.hits = append(s.hits, termHit{global: ref.global, span: [2]int{start, end}})
+		if s.queryGen[ref.query] != s.gen {
+			s.queryGen[ref.query] = s.gen
+			s.cands = append(s.cands, ref.query)
+		}
+	}
+}
