@@ -138,7 +138,9 @@ func (w *mentionWriter) put(r *analysis.Result) (bool, error) {
 	if err := w.enc.Encode(r); err != nil {
 		return false, fmt.Errorf("encode mention %s: %w", r.ID, err)
 	}
-	if err := w.mentions.Put(key, bytes.TrimRight(w.buf.Bytes(), "\n")); err != nil {
+	// bbolt keeps the value slice until the transaction commits, so it must not be the
+	// reused encoder buffer.
+	if err := w.mentions.Put(key, copyBytes(bytes.TrimRight(w.buf.Bytes(), "\n"))); err != nil {
 		return false, err
 	}
 	if err := w.ids.Put(idk, key); err != nil {

@@ -6,8 +6,6 @@ import "math"
 // "disappointed", "disappointing").
 const stemLen = 5
 
-var useTrigrams = false
-
 // feat is one feature: a 64-bit hash (reduced to a bucket by the head) and its value.
 type feat struct {
 	h     uint64
@@ -29,19 +27,17 @@ func mix(a, b uint64) uint64 {
 
 // Namespaces (salts) of the feature groups.
 var (
-	nsUni     = hashString("ns:uni")
-	nsNeg     = hashString("ns:neg")
-	nsBi      = hashString("ns:bi")
-	nsDense   = hashString("ns:dense")
-	nsGlobal  = hashString("ns:global") // whole text, in the target head
-	nsClause  = hashString("ns:clause") // the target's clause, in the target head
-	nsWindow  = hashString("ns:window") // words next to the target, by position
-	nsNear    = hashString("ns:near")   // words near the target
-	nsStem    = hashString("ns:stem")
-	nsTri     = hashString("ns:tri")
-	hBOS      = hashString("<s>")
-	hEOS      = hashString("</s>")
-	denseName = map[string]uint64{}
+	nsUni    = hashString("ns:uni")
+	nsNeg    = hashString("ns:neg")
+	nsBi     = hashString("ns:bi")
+	nsDense  = hashString("ns:dense")
+	nsGlobal = hashString("ns:global") // whole text, in the target head
+	nsClause = hashString("ns:clause") // the target's clause, in the target head
+	nsWindow = hashString("ns:window") // words next to the target, by position
+	nsNear   = hashString("ns:near")   // words near the target
+	nsStem   = hashString("ns:stem")
+	hBOS     = hashString("<s>")
+	hEOS     = hashString("</s>")
 )
 
 func dense(name string) uint64 {
@@ -72,7 +68,6 @@ var (
 	dSarcPos    = dense("sarcasm+")
 	dNegAny     = dense("negation")
 	dContrast   = dense("contrast")
-	dNoTarget   = dense("notarget")
 	dLenBuckets [9]uint64
 )
 
@@ -147,6 +142,10 @@ func b2f(b bool) float32 {
 type extractor struct {
 	tokenizer
 	feats []feat
+	// local holds text-head features of the clauses around a target; partial tells whether
+	// a contrast word sets one of them against the rest of the text (see targetFeatures).
+	local   []feat
+	partial bool
 }
 
 func (e *extractor) add(h uint64, v float32) { e.feats = append(e.feats, feat{h: h, v: v}) }
@@ -157,7 +156,8 @@ func (e *extractor) addDense(h uint64, v float32) {
 
 // ngrams adds the unigram and bigram features of toks under salt ns.
 func (e *extractor) ngrams(toks []token, ns uint64) {
-	prev, prev2 := hBOS, hBOS
+	prev := hBOS
+	const v = 1
 	for k := range toks {
 		tk := &toks[k]
 		if tk.kind != kStop && tk.kind != kComma {
@@ -165,22 +165,19 @@ func (e *extractor) ngrams(toks []token, ns uint64) {
 			if tk.flags&fNeg != 0 {
 				h = mix(h, nsNeg)
 			}
-			e.add(mix(h, ns^nsUni), 1)
+			e.add(mix(h, ns^nsUni), v)
 			if tk.stem != 0 {
 				st := tk.stem
 				if tk.flags&fNeg != 0 {
 					st = mix(st, nsNeg)
 				}
-				e.add(mix(st, ns^nsUni), 1)
+				e.add(mix(st, ns^nsUni), v)
 			}
 		}
-		e.add(mix(mix(prev, tk.h), ns^nsBi), 1)
-		if useTrigrams {
-			e.add(mix(mix(mix(prev2, prev), tk.h), ns^nsTri), 1)
-		}
-		prev2, prev = prev, tk.h
+		e.add(mix(mix(prev, tk.h), ns^nsBi), v)
+		prev = tk.h
 	}
-	e.add(mix(mix(prev, hEOS), ns^nsBi), 1)
+	e.add(mix(mix(prev, hEOS), ns^nsBi), v)
 }
 
 // denseFeats adds the lexicon and style features of toks under salt ns.
@@ -257,6 +254,8 @@ func (e *extractor) targetFeatures(text string, spans [][2]int) bool {
 	e.denseFeats(toks, nsGlobal, 0)
 	// Each clause that holds the target, with its own shifters; words next to the target.
 	lastEnd := -1
+	contrasted := false
+	e.local = e.local[:0]
 	for k := first; k < len(toks); k++ {
 		if toks[k].flags&fTarget == 0 || k < lastEnd {
 			continue
@@ -275,6 +274,16 @@ func (e *extractor) targetFeatures(text string, spans [][2]int) bool {
 		}
 		e.ngrams(clause, nsClause)
 		e.denseFeats(clause, nsClause, extra)
+		// The same clause as the text head sees a whole text. It matters when a contrast word
+		// ("but", "unlike", "than") sets the clause against another one.
+		if (toks[lo].flags&fBoundary != 0 && toks[lo].flags&fTarget == 0) || (hi < len(toks) && toks[hi].flags&fBoundary != 0) {
+			contrasted = true
+		}
+		feats := e.feats
+		e.feats = e.local
+		e.ngrams(clause, 0)
+		e.denseFeats(clause, 0, extra)
+		e.local, e.feats = e.feats, feats
 		for d := 1; d <= 3; d++ {
 			if j := k - d; j >= 0 {
 				e.add(mix(toks[j].h, nsWindow+uint64(d)), 1)
@@ -293,6 +302,7 @@ func (e *extractor) targetFeatures(text string, spans [][2]int) bool {
 			}
 		}
 	}
+	e.partial = contrasted
 	return true
 }
 

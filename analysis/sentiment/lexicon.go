@@ -68,7 +68,23 @@ func VADERLexicon(words, emoji []byte) (map[string]float64, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("sentiment: read emoji lexicon: %w", err)
 	}
+	for w, v := range supplement {
+		if _, ok := lex[w]; !ok {
+			lex[w] = v
+		}
+	}
 	return lex, nil
+}
+
+// supplement adds social-media words and emoji that VADER's lists lack or describe without a
+// rated word ("pouting face"), on VADER's -4..4 scale. Entries VADER has are left alone.
+var supplement = map[string]float64{
+	"slaps": 2, "lit": 1.5, "goated": 2.5, "bussin": 2, "sus": -1, "mid": -1, "yikes": -1.5,
+	"fml": -2.5, "trash": -2, "garbage": -2.2, "cringe": -1.8, "buggy": -1.8, "laggy": -1.5,
+	"bloated": -1.2, "crashes": -1.7, "crashing": -1.7, "crashed": -1.7, "unusable": -2.5,
+	"janky": -1.5, "scammy": -2.5, "ripoff": -2.5, "overpriced": -1.8, "smooth": 1.5,
+	"😡": -2.5, "🤬": -3, "😤": -1.5, "😒": -1.5, "🙄": -1.5, "👎": -2, "🔥": 1.5, "💯": 1.5,
+	"👏": 1.5, "🙏": 1, "❤": 3,
 }
 
 func isWordy(s string) bool {

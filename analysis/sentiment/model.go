@@ -41,32 +41,78 @@ type Model struct {
 	pool   sync.Pool // of *extractor
 }
 
-// head is a multinomial logistic regression over hashed features.
+// maxClasses bounds the classes of a head.
+const maxClasses = 16
+
+// head is a multinomial logistic regression over hashed features. Its k classes may be finer
+// than the three labels (the text head learns GoEmotions' emotion groups: gratitude, amusement,
+// anger, ...): groups maps each class to its label, and a label's probability is the sum of
+// its classes'. A label is then a mixture of linear classifiers, which fits "positive" (thanks,
+// jokes, praise) better than one linear classifier can.
 type head struct {
 	bits    uint8
-	w       []float32 // [bucket*3 + class]
-	bias    [3]float32
-	offset  [3]float32 // decision offsets tuned on dev data (class priors differ by source)
+	k       int       // classes
+	groups  []uint8   // class → label index
+	w       []float32 // [bucket*k + class]
+	bias    []float32
+	offset  [3]float32 // decision offsets per label, tuned on dev data
 	invTemp float32    // 1/temperature, fitted so probabilities are calibrated
 }
 
-func (h *head) bucket(x uint64) uint32 { return uint32(x>>(64-h.bits)) * 3 }
+func newHead(bits uint8, groups []uint8) head {
+	k := len(groups)
+	return head{bits: bits, k: k, groups: groups, w: make([]float32, k<<bits), bias: make([]float32, k), invTemp: 1}
+}
 
-// logits returns the class scores of fs, offsets and temperature included.
+// labelGroups is the identity grouping of a three-class head.
+func labelGroups() []uint8 { return []uint8{0, 1, 2} }
+
+func (h *head) bucket(x uint64) uint32 { return uint32(x>>(64-h.bits)) * uint32(h.k) }
+
+// logits returns the log-probabilities of the three labels (up to a constant), offsets and
+// temperature included.
 func (h *head) logits(fs []feat) [3]float32 {
-	z := h.bias
+	var z [maxClasses]float32
+	k := h.k
+	copy(z[:k], h.bias)
 	w := h.w
-	for _, f := range fs {
-		i := h.bucket(f.h)
-		r := w[i : i+3 : i+3]
-		z[0] += r[0] * f.v
-		z[1] += r[1] * f.v
-		z[2] += r[2] * f.v
+	if k == 3 {
+		for _, f := range fs {
+			i := h.bucket(f.h)
+			r := w[i : i+3 : i+3]
+			z[0] += r[0] * f.v
+			z[1] += r[1] * f.v
+			z[2] += r[2] * f.v
+		}
+	} else {
+		for _, f := range fs {
+			i := h.bucket(f.h)
+			r := w[i : i+uint32(k) : i+uint32(k)]
+			for c, v := range r {
+				z[c] += v * f.v
+			}
+		}
 	}
-	for c := range z {
-		z[c] = (z[c] + h.offset[c]) * h.invTemp
+	var g [3]float32
+	if k == 3 && h.groups[0] == 0 && h.groups[1] == 1 && h.groups[2] == 2 {
+		g = [3]float32{z[0], z[1], z[2]}
+	} else {
+		m := z[0]
+		for c := 1; c < k; c++ {
+			m = max(m, z[c])
+		}
+		var p [3]float64
+		for c := 0; c < k; c++ {
+			p[h.groups[c]] += math.Exp(float64(z[c] - m))
+		}
+		for l := range g {
+			g[l] = float32(math.Log(max(p[l], 1e-30)))
+		}
 	}
-	return z
+	for l := range g {
+		g[l] = (g[l] + h.offset[l]) * h.invTemp
+	}
+	return g
 }
 
 func softmax(z [3]float32) [3]float64 {
@@ -129,10 +175,23 @@ func (m *Model) ScoreTarget(text string, spans [][2]int) Result {
 		m.pool.Put(e)
 		return m.Score(text)
 	}
-	r := result(m.target.logits(e.feats), e.doc.sarcasm)
+	z := m.target.logits(e.feats)
+	if e.partial {
+		// The text says more than the target's clauses: let the clauses, read as a text of
+		// their own, have their say, so "I love X but Acme is trash" is negative for Acme.
+		zc := m.text.logits(e.local)
+		for c := range z {
+			z[c] = (1-clauseWeight)*z[c] + clauseWeight*zc[c]
+		}
+	}
+	r := result(z, e.doc.sarcasm)
 	m.pool.Put(e)
 	return r
 }
+
+// clauseWeight is the share of the text head's reading of the target's clauses in ScoreTarget
+// when those clauses are not the whole text.
+var clauseWeight float32 = 0.6
 
 // ScoreTargetPhrase finds phrase in text case-insensitively on word boundaries and scores the
 // sentiment toward it with ScoreTarget; when the phrase is absent it returns Score(text).
@@ -257,12 +316,13 @@ func Default() (*Model, error) {
 //	magic "OVHSENT" + formatVersion (1 byte)
 //	lexicon: count uint32, then count × (hash uint64, valence int8 in tenths)
 //	two heads (text, target), each:
-//	  bits uint8, scale float32, bias [3]float32, offset [3]float32, invTemp float32,
-//	  rows uint32, then rows × (uvarint bucket delta, 3 × int8 weight/scale)
+//	  bits uint8, k uint8 (classes), groups [k]uint8 (class → label),
+//	  scale float32, bias [k]float32, offset [3]float32, invTemp float32,
+//	  rows uint32, then rows × (uvarint bucket delta, k × int8 quantize(weight, scale))
 //	CRC-32 (IEEE) of everything before it.
 const (
 	magic         = "OVHSENT"
-	formatVersion = 1
+	formatVersion = 2
 )
 
 // ErrFormat is returned by Load for a file that is not a sentiment model of this version.
@@ -290,34 +350,41 @@ func Load(r io.Reader) (*Model, error) {
 		m.lex.m[h] = float32(int8(d.byte())) / 10
 	}
 	for _, h := range []*head{&m.text, &m.target} {
-		h.bits = d.byte()
-		if h.bits < 8 || h.bits > 24 {
-			return nil, fmt.Errorf("sentiment: head with %d bits: %w", h.bits, ErrFormat)
+		bits, k := d.byte(), int(d.byte())
+		if bits < 8 || bits > 24 || k < 3 || k > maxClasses {
+			return nil, fmt.Errorf("sentiment: head with %d bits and %d classes: %w", bits, k, ErrFormat)
 		}
+		groups := make([]uint8, k)
+		for c := range groups {
+			if groups[c] = d.byte(); groups[c] > 2 {
+				return nil, fmt.Errorf("sentiment: class %d in label %d: %w", c, groups[c], ErrFormat)
+			}
+		}
+		*h = newHead(bits, groups)
 		scale := d.f32()
 		for c := range h.bias {
 			h.bias[c] = d.f32()
 		}
-		for c := range h.offset {
-			h.offset[c] = d.f32()
+		for l := range h.offset {
+			h.offset[l] = d.f32()
 		}
 		h.invTemp = d.f32()
 		rows := d.u32()
-		h.w = make([]float32, 3<<h.bits)
 		idx := uint64(0)
 		for i := uint32(0); i < rows && d.err == nil; i++ {
 			idx += d.uvarint()
 			if idx >= 1<<h.bits {
 				return nil, fmt.Errorf("sentiment: bucket %d out of range: %w", idx, ErrFormat)
 			}
-			for c := 0; c < 3; c++ {
-				h.w[idx*3+uint64(c)] = dequantize(int8(d.byte()), scale)
+			for c := 0; c < k; c++ {
+				h.w[idx*uint64(k)+uint64(c)] = dequantize(int8(d.byte()), scale)
 			}
 		}
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("sentiment: decode model: %w", d.err)
 	}
+	m.lex.build()
 	if len(d.b) != 0 {
 		return nil, fmt.Errorf("sentiment: %d bytes after the model: %w", len(d.b), ErrFormat)
 	}
@@ -378,6 +445,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	f32 := func(f float32) { buf.Write(le.AppendUint32(nil, math.Float32bits(f))) }
 	for _, h := range []*head{&m.text, &m.target} {
 		buf.WriteByte(h.bits)
+		buf.WriteByte(byte(h.k))
+		buf.Write(h.groups)
 		scale := h.scale()
 		f32(scale)
 		for _, v := range h.bias {
@@ -389,16 +458,18 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		f32(h.invTemp)
 		var rows bytes.Buffer
 		n, prev := uint32(0), uint64(0)
-		for i := 0; i < len(h.w)/3; i++ {
-			var q [3]int8
-			for c := 0; c < 3; c++ {
-				q[c] = quantize(h.w[i*3+c], scale)
+		q := make([]byte, h.k)
+		for i := 0; i < len(h.w)/h.k; i++ {
+			zero := true
+			for c := range q {
+				q[c] = byte(quantize(h.w[i*h.k+c], scale))
+				zero = zero && q[c] == 0
 			}
-			if q == [3]int8{} {
+			if zero {
 				continue
 			}
 			rows.Write(binary.AppendUvarint(nil, uint64(i)-prev))
-			rows.Write([]byte{byte(q[0]), byte(q[1]), byte(q[2])})
+			rows.Write(q)
 			prev = uint64(i)
 			n++
 		}

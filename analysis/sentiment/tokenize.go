@@ -12,7 +12,6 @@ const (
 	kEmoticon
 	kEmoji
 	kURL
-	kUser
 	kPlaceholder // [NAME], [RELIGION] in GoEmotions
 	kNum
 	kExcl  // a run of '!'
@@ -30,6 +29,7 @@ const (
 	fAfterBut                    // after "but" in its sentence
 	fTarget                      // part of the target of ScoreTarget
 	fBoundary                    // a word that ends a clause for target scoring ("but", "unlike")
+	fTitle                       // a Title-case word ("Wars")
 )
 
 // token is one unit of a text: a normalised word, an emoticon, an emoji, a URL, ...
@@ -40,8 +40,8 @@ type token struct {
 	start, end int32   // byte span in the text
 	kind       uint8
 	flags      uint8
-	role       uint8 // roleNone, roleNegator, roleBut, roleBooster, roleContrast
-	boost      int8  // booster strength for roleBooster, in hundredths
+	role       uint8 // roleNone, roleNegator, roleBut, roleContrast
+	boost      int8  // booster strength in hundredths of valence (VADER's 0.293 is 29)
 }
 
 const (
@@ -61,7 +61,6 @@ type docInfo struct {
 // Well-known token hashes.
 var (
 	hURL        = hashString("<url>")
-	hUser       = hashString("<user>")
 	hNum        = hashString("<num>")
 	hExcl       = hashString("!")
 	hExcl2      = hashString("!!")
@@ -71,6 +70,8 @@ var (
 	hComma      = hashString(",")
 	hTarget     = hashString("<t>")
 	hName       = hashString("[name]")
+	hXD         = hashString("xd")
+	hLaugh      = hashString(":D")
 	hReligion   = hashString("[religion]")
 	hPlaceOther = hashString("[placeholder]")
 )
@@ -110,10 +111,20 @@ var emoticons = []struct{ s, class string }{
 	{"<3", "<3"}, {"</3", "</3"}, {">:(", ">:("}, {">:-(", ">:("}, {"D:", "D:"},
 }
 
-// emoticonAt returns the length and the canonical class of an emoticon starting at text[i], if any.
+// emoticonsByByte indexes emoticons by their first byte.
+var emoticonsByByte = func() (idx [256][]int) {
+	for i, e := range emoticons {
+		idx[e.s[0]] = append(idx[e.s[0]], i)
+	}
+	return idx
+}()
+
+// emoticonAt returns the length and the canonical class of an emoticon starting at text[i], if
+// any; the longest match wins.
 func emoticonAt(text string, i int) (int, string) {
 	best, class := 0, ""
-	for _, e := range emoticons {
+	for _, k := range emoticonsByByte[text[i]] {
+		e := &emoticons[k]
 		if len(e.s) > best && strings.HasPrefix(text[i:], e.s) {
 			best, class = len(e.s), e.class
 		}
@@ -178,12 +189,12 @@ func (t *tokenizer) tokenize(text string, spans [][2]int) {
 			}
 			if strings.HasPrefix(text[j:], "```") || strings.HasPrefix(text[j:], "~~~") {
 				inFence = !inFence
-				i = skipLine(text, j)
+				i, lineStart = skipLine(text, j), true
 				continue
 			}
 			if inFence || (j < n && text[j] == '>') || strings.HasPrefix(text[j:], "&gt;") {
 				// A quoted line is someone else's words; a fenced block is code or a log.
-				i = skipLine(text, j)
+				i, lineStart = skipLine(text, j), true
 				continue
 			}
 			i = j
@@ -200,8 +211,7 @@ func (t *tokenizer) tokenize(text string, spans [][2]int) {
 			i++
 			continue
 		}
-		if l, cls := t.special(text, i); l > 0 {
-			_ = cls
+		if l := t.special(text, i); l > 0 {
 			i += l
 			continue
 		}
@@ -282,11 +292,16 @@ func skipLine(text string, i int) int {
 	return len(text)
 }
 
-func (t *tokenizer) push(tk token) { t.toks = append(t.toks, tk) }
+func (t *tokenizer) push(tk token) {
+	if tk.kind == kStop && (len(t.toks) == 0 || t.toks[len(t.toks)-1].kind == kStop) {
+		return // one clause end is enough
+	}
+	t.toks = append(t.toks, tk)
+}
 
 // special handles URLs, @users, placeholders, HTML entities, sarcasm markers, hashtags and
 // emoticons at text[i]; it returns the bytes consumed (0 when none applies).
-func (t *tokenizer) special(text string, i int) (int, string) {
+func (t *tokenizer) special(text string, i int) int {
 	c := text[i]
 	rest := text[i:]
 	prevWord := i > 0 && isWordByte(text[i-1])
@@ -298,12 +313,12 @@ func (t *tokenizer) special(text string, i int) (int, string) {
 				j++
 			}
 			t.push(token{h: hURL, kind: kURL, start: int32(i), end: int32(j)})
-			return j - i, ""
+			return j - i
 		}
 	case '{':
 		if strings.HasPrefix(rest, "{link}") {
 			t.push(token{h: hURL, kind: kURL, start: int32(i), end: int32(i + 6)})
-			return 6, ""
+			return 6
 		}
 	case '@':
 		j := i + 1
@@ -313,7 +328,7 @@ func (t *tokenizer) special(text string, i int) (int, string) {
 		if j > i+1 && !prevWord {
 			// An @user is skipped: who is addressed says nothing of the tone, and in the
 			// training data (complaints to brands) it would learn a spurious one.
-			return j - i, ""
+			return j - i
 		}
 	case '[':
 		if k := strings.IndexByte(rest, ']'); k > 1 && k < 12 && isUpperWord(rest[1:k]) {
@@ -325,7 +340,7 @@ func (t *tokenizer) special(text string, i int) (int, string) {
 				h = hReligion
 			}
 			t.push(token{h: h, kind: kPlaceholder, start: int32(i), end: int32(i + k + 1)})
-			return k + 1, ""
+			return k + 1
 		}
 	case '&':
 		for _, e := range [...]string{"&lt;3", "&amp;", "&quot;", "&lt;", "&gt;", "&#39;", "&#x27;", "&apos;", "&nbsp;", "&#x200B;", "&#x200b;"} {
@@ -334,14 +349,14 @@ func (t *tokenizer) special(text string, i int) (int, string) {
 					h := hashString("<3")
 					t.push(token{h: h, kind: kEmoticon, start: int32(i), end: int32(i + len(e)), lex: t.lex.get(h)})
 				}
-				return len(e), ""
+				return len(e)
 			}
 		}
 	case '/':
 		// Reddit's sarcasm marker: "/s" as a word of its own.
 		if len(rest) >= 2 && (rest[1] == 's' || rest[1] == 'S') && (len(rest) == 2 || !isWordByte(rest[2])) && (i == 0 || text[i-1] == ' ' || text[i-1] == '\n' || text[i-1] == '.') {
 			t.doc.sarcasm = true
-			return 2, ""
+			return 2
 		}
 	case '#':
 		if len(rest) > 1 && isASCIILetter(rest[1]) && !prevWord {
@@ -349,21 +364,23 @@ func (t *tokenizer) special(text string, i int) (int, string) {
 			if hasPrefixFold(text[i+1:j], "sarcas") {
 				t.doc.sarcasm = true
 			}
-			return j - i, ""
+			return j - i
 		}
 	}
 	if prevWord {
-		return 0, ""
+		return 0
 	}
-	switch c {
-	case ':', ';', '=', '<', '(', ')', '8', '^', '-', 'D', 'T', 'Q', 'o', 'O', '>':
+	// Emoticons; one that starts with a letter or digit ("D:", "o_O", "QQ", "8D") must not
+	// start a word ("Do", "of").
+	alnum := isASCIILetter(c) || (c >= '0' && c <= '9')
+	if len(emoticonsByByte[c]) > 0 && (!alnum || len(rest) > 1 && (!isASCIILetter(rest[1]) || c == 'Q' || c == '8')) {
 		if l, cls := emoticonAt(text, i); l > 0 {
 			h := hashString(cls)
 			t.push(token{h: h, kind: kEmoticon, start: int32(i), end: int32(i + l), lex: t.lex.get(h)})
-			return l, cls
+			return l
 		}
 	}
-	return 0, ""
+	return 0
 }
 
 func isUpperWord(s string) bool {
@@ -385,6 +402,7 @@ func (t *tokenizer) word(text string, i int) int {
 	start := i
 	b := t.buf[:0]
 	upper, letters, digits := 0, 0, 0
+	firstUpper := false
 	elong := false
 	var last rune = -1
 	run := 0
@@ -420,6 +438,9 @@ func (t *tokenizer) word(text string, i int) int {
 		}
 		switch {
 		case unicode.IsUpper(r):
+			if letters == 0 {
+				firstUpper = true
+			}
 			upper++
 			letters++
 			r = unicode.ToLower(r)
@@ -435,6 +456,8 @@ func (t *tokenizer) word(text string, i int) int {
 		}
 		if run >= 3 && letters > 0 && !unicode.IsDigit(r) {
 			elong = true // "sooo": keep two of a run
+		} else if r < utf8.RuneSelf {
+			b = append(b, byte(r))
 		} else {
 			b = utf8.AppendRune(b, r)
 		}
@@ -457,22 +480,23 @@ func (t *tokenizer) word(text string, i int) int {
 		tk.flags |= fCaps
 		t.doc.capsToks++
 	}
-	t.doc.words++
-	if s, ok := slang[string(b)]; ok {
-		b = append(b[:0], s...)
+	if firstUpper && upper < letters {
+		tk.flags |= fTitle
 	}
-	if len(b) == 2 && b[0] == 'x' && b[1] == 'd' {
-		h := hashString(":D")
-		t.push(token{h: h, kind: kEmoticon, start: tk.start, end: tk.end, lex: t.lex.get(h)})
+	t.doc.words++
+	tk.h = hashBytes(b)
+	info := t.lex.info[tk.h]
+	if info.to != 0 {
+		tk.h = info.to // slang: "gr8" is "great"
+		info = t.lex.info[tk.h]
+	}
+	if tk.h == hXD {
+		t.push(token{h: hLaugh, kind: kEmoticon, start: tk.start, end: tk.end, lex: t.lex.get(hLaugh)})
 		return i
 	}
-	tk.h = hashBytes(b)
-	if len(b) > stemLen+1 {
-		tk.stem = mix(hashBytes(b[:stemLen]), nsStem)
-	}
-	tk.lex = t.lex.get(tk.h)
-	if elong && tk.lex == 0 {
-		// "loove" is not in the lexicon but "love" is: collapse runs to one letter.
+	if elong && info.lex == 0 {
+		// "loove" is not in the lexicon but "love" is: collapse runs to one letter. "sooo"
+		// is "so", "nooo" is "no".
 		b2 := t.buf2[:0]
 		var prev rune = -1
 		for _, r := range string(b) {
@@ -482,16 +506,19 @@ func (t *tokenizer) word(text string, i int) int {
 			prev = r
 		}
 		t.buf2 = b2
-		if h := hashBytes(b2); t.lex.get(h) != 0 {
-			tk.h, tk.lex = h, t.lex.get(h)
+		h := hashBytes(b2)
+		if i2, ok := t.lex.info[h]; ok && (i2.lex != 0 || i2.role != roleNone || i2.boost != 0 || i2.boundary) {
+			tk.h, info = h, i2
 		}
 	}
-	if ws, ok := wordRoles[tk.h]; ok {
-		tk.role = ws.role
-		tk.boost = ws.boost
-		if ws.boundary {
-			tk.flags |= fBoundary
-		}
+	tk.lex = info.lex
+	if len(b) > stemLen+1 {
+		tk.stem = mix(hashBytes(b[:stemLen]), nsStem)
+	}
+	tk.role = info.role
+	tk.boost = info.boost
+	if info.boundary {
+		tk.flags |= fBoundary
 	}
 	t.push(tk)
 	return i
@@ -505,6 +532,10 @@ func (t *tokenizer) markSpans(spans [][2]int) {
 	}
 	for k := range t.toks {
 		tk := &t.toks[k]
+		switch tk.kind {
+		case kStop, kComma, kExcl, kQuest:
+			continue // punctuation is never the target
+		}
 		for _, sp := range spans {
 			if int(tk.start) < sp[1] && int(tk.end) > sp[0] {
 				tk.flags |= fTarget
@@ -567,6 +598,16 @@ func (t *tokenizer) scopes() {
 				}
 			}
 			sent = k + 1
+		}
+	}
+	// A run of Title-case words is a name: "Star Wars", "Dark Souls", "Death Cab". Its words
+	// carry no valence of their own.
+	for k := range toks {
+		if toks[k].flags&fTitle == 0 || toks[k].lex == 0 {
+			continue
+		}
+		if (k > 0 && toks[k-1].flags&fTitle != 0) || (k+1 < len(toks) && toks[k+1].flags&fTitle != 0) {
+			toks[k].lex = 0
 		}
 	}
 	// Shifters on lexicon valence, as VADER does.

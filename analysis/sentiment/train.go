@@ -10,10 +10,13 @@ import (
 
 // Example is one labelled text for training or tuning.
 type Example struct {
-	Text   string
-	Label  int      // class index into Labels: 0 negative, 1 neutral, 2 positive
-	Spans  [][2]int // byte spans of the target, for the target head; nil for a whole text
-	Weight float32  // 0 means 1
+	Text  string
+	Label int // class index into Labels: 0 negative, 1 neutral, 2 positive
+	// Classes are the text head's fine classes of the example (see TrainConfig.TextClasses),
+	// all in the group of Label; nil means any class of that group.
+	Classes []int
+	Spans   [][2]int // byte spans of the target, for the target head; nil for a whole text
+	Weight  float32  // 0 means 1
 }
 
 // TrainConfig sets the training hyper-parameters. The zero value is not useful; start from
@@ -27,10 +30,13 @@ type TrainConfig struct {
 	Seed       uint64  // shuffling seed
 	Dropout    float64 // probability of dropping each n-gram feature of an example in an epoch
 	Bags       int     // models trained on different shufflings whose weights are averaged
+	// TextClasses maps each fine class of the text head to its label (0 negative, 1 neutral,
+	// 2 positive); nil means the three labels themselves.
+	TextClasses []uint8
 }
 
 // DefaultTrainConfig is the configuration the embedded model is trained with.
-var DefaultTrainConfig = TrainConfig{TextBits: 20, TargetBits: 18, Epochs: 6, Rate: 0.05, L2: 1e-6, Seed: 4}
+var DefaultTrainConfig = TrainConfig{TextBits: 20, TargetBits: 18, Epochs: 4, Rate: 0.01, L2: 1e-6, Dropout: 0.2, Bags: 1, Seed: 4}
 
 // NewModel returns an untrained model with lexicon lex (word or emoji → valence in [-4, 4];
 // words are lower case without apostrophes, as the tokenizer normalises them).
@@ -41,6 +47,7 @@ func NewModel(lex map[string]float64) *Model {
 			m.lex.m[hashString(w)] = float32(max(-12.7, min(12.7, v)))
 		}
 	}
+	m.lex.build()
 	return m
 }
 
@@ -61,12 +68,26 @@ func (m *Model) Train(text, target []Example, cfg TrainConfig) error {
 	if cfg.TextBits < 8 || cfg.TextBits > 24 || cfg.TargetBits < 8 || cfg.TargetBits > 24 || cfg.Epochs < 1 {
 		return fmt.Errorf("sentiment: train: bad config %+v", cfg)
 	}
+	groups := cfg.TextClasses
+	if groups == nil {
+		groups = labelGroups()
+	}
+	if err := checkGroups(groups); err != nil {
+		return err
+	}
+	for i, x := range text {
+		for _, c := range x.Classes {
+			if c < 0 || c >= len(groups) || int(groups[c]) != x.Label {
+				return fmt.Errorf("sentiment: train: example %d: class %d is not in label %d", i, c, x.Label)
+			}
+		}
+	}
 	e := m.extractor()
-	m.text = trainHead(text, cfg.TextBits, cfg, cfg.Seed, func(x Example) []feat {
+	m.text = trainHead(text, newHead(cfg.TextBits, groups), cfg, cfg.Seed, func(x Example) []feat {
 		e.textFeatures(x.Text)
 		return e.feats
 	})
-	m.target = trainHead(target, cfg.TargetBits, cfg, cfg.Seed+1, func(x Example) []feat {
+	m.target = trainHead(target, newHead(cfg.TargetBits, labelGroups()), cfg, cfg.Seed+1, func(x Example) []feat {
 		if !e.targetFeatures(x.Text, x.Spans) {
 			e.feats = e.feats[:0]
 		}
@@ -74,6 +95,23 @@ func (m *Model) Train(text, target []Example, cfg TrainConfig) error {
 	})
 	m.text.roundTrip()
 	m.target.roundTrip()
+	return nil
+}
+
+func checkGroups(groups []uint8) error {
+	if len(groups) < 3 || len(groups) > maxClasses {
+		return fmt.Errorf("sentiment: train: %d classes, want 3 to %d", len(groups), maxClasses)
+	}
+	var seen [3]bool
+	for _, g := range groups {
+		if g > 2 {
+			return fmt.Errorf("sentiment: train: class in label %d", g)
+		}
+		seen[g] = true
+	}
+	if seen != [3]bool{true, true, true} {
+		return fmt.Errorf("sentiment: train: a label has no class")
+	}
 	return nil
 }
 
@@ -89,11 +127,10 @@ type compiled struct {
 	idx   []uint32 // bucket*3 of every feature, example after example
 	val   []float32
 	dense []bool
-	off []int // example i has features off[i]:off[i+1]
+	off   []int // example i has features off[i]:off[i+1]
 }
 
-func compile(xs []Example, bits uint8, featurize func(Example) []feat) compiled {
-	h := head{bits: bits}
+func compile(xs []Example, h *head, featurize func(Example) []feat) compiled {
 	c := compiled{off: make([]int, 1, len(xs)+1)}
 	for _, x := range xs {
 		for _, f := range featurize(x) {
@@ -107,16 +144,28 @@ func compile(xs []Example, bits uint8, featurize func(Example) []feat) compiled 
 }
 
 // trainHead fits cfg.Bags multinomial logistic regressions with AdaGrad, each on its own
-// shuffling of the data, and averages their weights: for a linear model that is as good as
-// averaging their predictions, at the cost of one.
-func trainHead(xs []Example, bits uint8, cfg TrainConfig, seed uint64, featurize func(Example) []feat) head {
-	c := compile(xs, bits, featurize)
-	n := 3 << bits
+// shuffling of the data, and averages their weights: for a linear model that is nearly as good
+// as averaging their predictions, at the cost of one.
+func trainHead(xs []Example, h head, cfg TrainConfig, seed uint64, featurize func(Example) []feat) head {
+	c := compile(xs, &h, featurize)
+	// The target classes of each example.
+	targets := make([][]int, len(xs))
+	for i, x := range xs {
+		if len(x.Classes) > 0 {
+			targets[i] = x.Classes
+			continue
+		}
+		for cl, g := range h.groups {
+			if int(g) == x.Label {
+				targets[i] = append(targets[i], cl)
+			}
+		}
+	}
 	bags := max(cfg.Bags, 1)
-	sum := make([]float64, n)
-	var sumBias [3]float64
+	sum := make([]float64, len(h.w))
+	sumBias := make([]float64, h.k)
 	for b := 0; b < bags; b++ {
-		w, bias := fit(c, xs, n, cfg, seed+uint64(b)*1000)
+		w, bias := fit(c, xs, targets, h.k, len(h.w), cfg, seed+uint64(b)*1000)
 		for j, v := range w {
 			sum[j] += v
 		}
@@ -124,7 +173,6 @@ func trainHead(xs []Example, bits uint8, cfg TrainConfig, seed uint64, featurize
 			sumBias[k] += bias[k]
 		}
 	}
-	h := head{bits: bits, w: make([]float32, n), invTemp: 1}
 	for i, v := range sum {
 		h.w[i] = float32(v / float64(bags))
 	}
@@ -134,12 +182,15 @@ func trainHead(xs []Example, bits uint8, cfg TrainConfig, seed uint64, featurize
 	return h
 }
 
-// fit runs AdaGrad on the compiled examples. Conversions to float64 around products keep the
-// compiler from fusing multiply-adds, so the result is the same on every architecture.
-func fit(c compiled, xs []Example, n int, cfg TrainConfig, seed uint64) ([]float64, [3]float64) {
+// fit runs AdaGrad on the compiled examples, minimising -log of the probability of the
+// example's target classes. Conversions to float64 around products keep the compiler from
+// fusing multiply-adds, so the result is the same on every architecture.
+func fit(c compiled, xs []Example, targets [][]int, k, n int, cfg TrainConfig, seed uint64) ([]float64, []float64) {
 	w := make([]float64, n)
 	g2 := make([]float64, n)
-	var bias, bg2 [3]float64
+	bias, bg2 := make([]float64, k), make([]float64, k)
+	z, p, g := make([]float64, k), make([]float64, k), make([]float64, k)
+	in := make([]bool, k)
 	order := make([]int, len(xs))
 	for i := range order {
 		order[i] = i
@@ -163,44 +214,57 @@ func fit(c compiled, xs []Example, n int, cfg TrainConfig, seed uint64) ([]float
 			// Drop n-gram features at random, so the model also learns to lean on the lexicon
 			// features, which carry over to text unlike the training data.
 			active = active[:0]
-			for k := lo; k < hi; k++ {
-				if c.dense[k] || cfg.Dropout == 0 || rng.Float64() >= cfg.Dropout {
-					active = append(active, k)
+			for j := lo; j < hi; j++ {
+				if c.dense[j] || cfg.Dropout == 0 || rng.Float64() >= cfg.Dropout {
+					active = append(active, j)
 				}
 			}
-			z := bias
-			for _, k := range active {
-				j, v := int(c.idx[k]), float64(c.val[k])
-				if !c.dense[k] {
+			copy(z, bias)
+			for _, a := range active {
+				j, v := int(c.idx[a]), float64(c.val[a])
+				if !c.dense[a] {
 					v = float64(v * scale)
 				}
-				z[0] += float64(w[j] * v)
-				z[1] += float64(w[j+1] * v)
-				z[2] += float64(w[j+2] * v)
+				for cl := 0; cl < k; cl++ {
+					z[cl] += float64(w[j+cl] * v)
+				}
 			}
-			mz := max(z[0], z[1], z[2])
-			var p [3]float64
+			mz := z[0]
+			for cl := 1; cl < k; cl++ {
+				mz = max(mz, z[cl])
+			}
 			var s float64
-			for k := range p {
-				p[k] = math.Exp(z[k] - mz)
-				s += p[k]
+			for cl := range p {
+				p[cl] = math.Exp(z[cl] - mz)
+				s += p[cl]
 			}
-			var g [3]float64
-			for k := range g {
-				y := 0.0
-				if k == x.Label {
-					y = 1
+			clear(in)
+			var pt float64
+			for _, cl := range targets[i] {
+				in[cl] = true
+			}
+			for cl := range p {
+				p[cl] /= s
+				if in[cl] {
+					pt += p[cl]
 				}
-				g[k] = float64((p[k]/s - y) * wt)
-				bg2[k] += float64(g[k] * g[k])
-				bias[k] -= float64(cfg.Rate*g[k]) / (math.Sqrt(bg2[k]) + eps)
 			}
-			for _, k := range active {
-				j, v := int(c.idx[k]), float64(c.val[k])
-				if !c.dense[k] {
+			pt = max(pt, 1e-300)
+			for cl := range g {
+				gr := p[cl]
+				if in[cl] {
+					gr -= p[cl] / pt
+				}
+				g[cl] = float64(gr * wt)
+				bg2[cl] += float64(g[cl] * g[cl])
+				bias[cl] -= float64(cfg.Rate*g[cl]) / (math.Sqrt(bg2[cl]) + eps)
+			}
+			for _, a := range active {
+				j, v := int(c.idx[a]), float64(c.val[a])
+				if !c.dense[a] {
 					v = float64(v * scale)
 				}
-				for cl := 0; cl < 3; cl++ {
+				for cl := 0; cl < k; cl++ {
 					gr := float64(g[cl]*v) + float64(cfg.L2*w[j+cl])
 					g2[j+cl] += float64(gr * gr)
 					w[j+cl] -= float64(cfg.Rate*gr) / (math.Sqrt(g2[j+cl]) + eps)

@@ -4,16 +4,44 @@ package sentiment
 // words and slang spellings. They are part of the feature definition: changing them changes the
 // features, so bump formatVersion when they change and retrain.
 
-// lexicon maps a token hash to a valence in [-4, 4] (VADER's scale).
+// lexicon maps a token hash to a valence in [-4, 4] (VADER's scale). info merges the
+// valences with the word roles and slang below, so the tokenizer looks a word up once.
 type lexicon struct {
-	m map[uint64]float32
+	m    map[uint64]float32
+	info map[uint64]wordInfo
+}
+
+// wordInfo is what the tokenizer knows about a word.
+type wordInfo struct {
+	lex float32
+	wordRole
+	to uint64 // for a slang spelling, the hash of the word it stands for
 }
 
 func (l *lexicon) get(h uint64) float32 {
 	if l == nil {
 		return 0
 	}
-	return l.m[h]
+	return l.info[h].lex
+}
+
+// build fills l.info from l.m, wordRoles and slang.
+func (l *lexicon) build() {
+	l.info = make(map[uint64]wordInfo, len(l.m)+len(wordRoles)+len(slang))
+	for h, v := range l.m {
+		l.info[h] = wordInfo{lex: v}
+	}
+	for h, r := range wordRoles {
+		wi := l.info[h]
+		wi.wordRole = r
+		l.info[h] = wi
+	}
+	for from, to := range slang {
+		h := hashString(from)
+		wi := l.info[h]
+		wi.to = hashString(to)
+		l.info[h] = wi
+	}
 }
 
 type wordRole struct {
@@ -66,15 +94,15 @@ var slang = map[string]string{
 	"plz": "please", "plss": "please", "u": "you", "ur": "your", "r": "are", "b4": "before",
 	"cuz": "because", "coz": "because", "bc": "because", "becuz": "because", "sux": "sucks",
 	"kool": "cool", "awsome": "awesome", "awesom": "awesome", "amazin": "amazing",
-	"gud": "good", "gd": "good", "gooood": "good", "nice1": "nice", "wat": "what", "wut": "what",
-	"wtf": "wtf", "sry": "sorry", "srry": "sorry", "tho": "though", "thru": "through",
+	"gud": "good", "gd": "good", "nice1": "nice", "wat": "what", "wut": "what",
+	"sry": "sorry", "srry": "sorry", "tho": "though", "thru": "through",
 	"bday": "birthday", "fav": "favorite", "fave": "favorite", "favourite": "favorite",
 	"fkn": "fucking", "fking": "fucking", "fcking": "fucking", "effin": "effing", "hav": "have",
 	"dat": "that", "da": "the", "dis": "this", "dem": "them", "wit": "with", "w": "with",
-	"yay": "yay", "yaay": "yay", "ya": "you", "yall": "you", "cnt": "cant", "dnt": "dont",
-	"wont": "wont", "im": "im", "ive": "ive", "didn": "didnt", "doesn": "doesnt", "isn": "isnt",
+	"ya": "you", "yall": "you", "cnt": "cant", "dnt": "dont",
+	"didn": "didnt", "doesn": "doesnt", "isn": "isnt",
 	"wasn": "wasnt", "couldn": "couldnt", "shouldn": "shouldnt", "wouldn": "wouldnt",
-	"hate": "hate", "h8": "hate", "l8r": "later", "2day": "today", "2nite": "tonight",
+	"h8": "hate", "l8r": "later", "2day": "today", "2nite": "tonight",
 	"tmrw": "tomorrow", "tmr": "tomorrow", "2morrow": "tomorrow", "ppl": "people",
 }
 

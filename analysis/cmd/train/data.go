@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -26,10 +28,63 @@ func classOf(label string) (int, bool) {
 	return 0, false
 }
 
+// emotionClasses are the text head's fine classes: GoEmotions' emotions in groups, each group
+// within one label. A label is then a mixture of these classes (see sentiment.TrainConfig).
+var emotionClasses = []struct {
+	label    int
+	emotions []string
+}{
+	{0, []string{"anger", "annoyance", "disgust"}},
+	{0, []string{"disapproval"}},
+	{0, []string{"sadness", "grief", "remorse", "disappointment"}},
+	{0, []string{"fear", "nervousness", "embarrassment"}},
+	{1, []string{"neutral"}},
+	{1, []string{"realization", "surprise", "curiosity", "confusion"}},
+	{2, []string{"admiration", "approval", "pride"}},
+	{2, []string{"gratitude"}},
+	{2, []string{"love", "caring"}},
+	{2, []string{"joy", "excitement"}},
+	{2, []string{"amusement"}},
+	{2, []string{"optimism", "desire", "relief"}},
+}
+
+// textClasses returns the label of each class of emotionClasses.
+func textClasses() []uint8 {
+	out := make([]uint8, len(emotionClasses))
+	for i, c := range emotionClasses {
+		out[i] = uint8(c.label)
+	}
+	return out
+}
+
+// emotionClassOf maps GoEmotions' emotion ids (the line numbers of emotions.txt) to classes.
+func emotionClassOf(data string) (map[string]int, error) {
+	b, err := os.ReadFile(filepath.Join(data, "goemotions", "emotions.txt"))
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	byName := map[string]int{}
+	for i, c := range emotionClasses {
+		for _, e := range c.emotions {
+			byName[e] = i
+		}
+	}
+	out := map[string]int{}
+	for i, name := range strings.Fields(string(b)) {
+		c, ok := byName[name]
+		if !ok {
+			return nil, fmt.Errorf("train: emotion %q has no class", name)
+		}
+		out[strconv.Itoa(i)] = c
+	}
+	return out, nil
+}
+
 // goEmotions reads a GoEmotions *_sentiment.tsv file (id, sentiment, emotion_ids, text). Rows
-// labelled ambiguous get class ambiguous when it is >= 0 and are dropped otherwise; mixed rows
-// are dropped.
-func goEmotions(path string, ambiguous int, ambiguousWeight float32) ([]sentiment.Example, error) {
+// labelled ambiguous become neutral examples of weight ambiguousWeight (dropped at 0); mixed
+// rows are dropped. With classes, each example carries the classes of its emotions that belong
+// to its label.
+func goEmotions(path string, classes map[string]int, ambiguousWeight float32) ([]sentiment.Example, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
@@ -49,12 +104,23 @@ func goEmotions(path string, ambiguous int, ambiguousWeight float32) ([]sentimen
 		if len(cols) < 4 {
 			continue
 		}
-		text := strings.Join(cols[3:], "\t")
+		x := sentiment.Example{Text: strings.Join(cols[3:], "\t")}
 		if c, ok := classOf(cols[1]); ok {
-			out = append(out, sentiment.Example{Text: text, Label: c})
-		} else if cols[1] == "ambiguous" && ambiguous >= 0 {
-			out = append(out, sentiment.Example{Text: text, Label: ambiguous, Weight: ambiguousWeight})
+			x.Label = c
+		} else if cols[1] == "ambiguous" && ambiguousWeight > 0 {
+			x.Label, x.Weight = 1, ambiguousWeight
+		} else {
+			continue
 		}
+		if classes != nil {
+			for _, id := range strings.Split(cols[2], ",") {
+				if c, ok := classes[id]; ok && emotionClasses[c].label == x.Label && !slices.Contains(x.Classes, c) {
+					x.Classes = append(x.Classes, c)
+				}
+			}
+			slices.Sort(x.Classes)
+		}
+		out = append(out, x)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("train: read %s: %w", path, err)

@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/overhear/overhear/analysis/sentiment"
@@ -48,15 +47,15 @@ type usageError struct{ error }
 
 // options are the command's flags.
 type options struct {
-	data, out            string
-	eval, evalOnly       bool
-	baselines            bool
-	cfg                  sentiment.TrainConfig
-	wDong, wABSA, wCF    float64
-	wComplaint, wAmbig   float64
-	wTargetCF            float64
-	ambiguousAsNeutral   bool
-	absaSentences, quiet bool
+	data, out          string
+	eval, evalOnly     bool
+	baselines          bool
+	cfg                sentiment.TrainConfig
+	wDong, wABSA, wCF  float64
+	wComplaint, wAmbig float64
+	wTargetCF          float64
+	ambiguousAsNeutral bool
+	quiet, emotions    bool
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -83,6 +82,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.wComplaint, "w-complaint", 0.5, "weight of the complaint tweets (as negative) in the text head")
 	fs.Float64Var(&o.wAmbig, "w-ambiguous", 0.3, "weight of GoEmotions' ambiguous comments as neutral (0: dropped)")
 	fs.BoolVar(&o.quiet, "q", false, "print nothing but the figures")
+	fs.BoolVar(&o.emotions, "emotions", false, "give the text head GoEmotions' emotion groups as classes (measured worse: see README)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, err
@@ -93,6 +93,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return o, usageError{fmt.Errorf("train: unexpected arguments %q", fs.Args())}
 	}
 	o.cfg.TextBits, o.cfg.TargetBits = uint8(*bits), uint8(*tbits)
+	if o.emotions {
+		o.cfg.TextClasses = textClasses()
+	}
 	return o, nil
 }
 
@@ -171,7 +174,7 @@ type devSets struct {
 func loadDev(data string) (devSets, error) {
 	var d devSets
 	var err error
-	if d.goEmotions, err = goEmotions(filepath.Join(data, "goemotions", "dev_sentiment.tsv"), -1, 0); err != nil {
+	if d.goEmotions, err = goEmotions(filepath.Join(data, "goemotions", "dev_sentiment.tsv"), nil, 0); err != nil {
 		return d, err
 	}
 	if d.tweetEval, err = tweetEval(filepath.Join(data, "tweeteval-sentiment")); err != nil {
@@ -185,11 +188,13 @@ func loadDev(data string) (devSets, error) {
 
 // loadTrain reads every training set, in a fixed order.
 func loadTrain(o options) (text, target []sentiment.Example, err error) {
-	amb := -1
-	if o.wAmbig > 0 {
-		amb = 1
+	var classes map[string]int
+	if o.emotions {
+		if classes, err = emotionClassOf(o.data); err != nil {
+			return nil, nil, err
+		}
 	}
-	ge, err := goEmotions(filepath.Join(o.data, "goemotions", "train_sentiment.tsv"), amb, float32(o.wAmbig))
+	ge, err := goEmotions(filepath.Join(o.data, "goemotions", "train_sentiment.tsv"), classes, float32(o.wAmbig))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -287,5 +292,3 @@ func report(w io.Writer, name string, dev devSets, score func(string) sentiment.
 		show("Dong-2014 target dev", gold, pred)
 	}
 }
-
-var _ = strings.TrimSpace

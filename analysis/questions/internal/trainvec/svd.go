@@ -54,12 +54,15 @@ func train(docs [][]string, dim, minCount, window int) ([][]float32, []string, [
 	// PPMI with context-distribution smoothing (alpha 0.75).
 	rowSum := make([]float64, V)
 	ctx := make([]float64, V)
-	var total, ctxTotal float64
+	var ctxTotal float64
+	keys := make([][]int, V) // sorted columns per row, so sums are deterministic
 	for a := range co {
-		for b, c := range co[a] {
-			rowSum[a] += c
-			total += c
-			_ = b
+		for b := range co[a] {
+			keys[a] = append(keys[a], b)
+		}
+		sort.Ints(keys[a])
+		for _, b := range keys[a] {
+			rowSum[a] += co[a][b]
 		}
 	}
 	for a := range co {
@@ -72,13 +75,12 @@ func train(docs [][]string, dim, minCount, window int) ([][]float32, []string, [
 	}
 	rows := make([][]entry, V)
 	for a := range co {
-		for b, c := range co[a] {
-			pmi := math.Log(c * ctxTotal / (rowSum[a] * ctx[b]))
+		for _, b := range keys[a] {
+			pmi := math.Log(co[a][b] * ctxTotal / (rowSum[a] * ctx[b]))
 			if pmi > 0 {
 				rows[a] = append(rows[a], entry{b, pmi})
 			}
 		}
-		sort.Slice(rows[a], func(i, j int) bool { return rows[a][i].col < rows[a][j].col })
 	}
 	mul := func(x [][]float64) [][]float64 { // M·x, x is V×k
 		k := len(x[0])
