@@ -33,6 +33,10 @@ type Match struct {
 	Spans [][2]int
 }
 
+// maxSpans caps the spans reported per match: a post naming a brand fifty times needs no more
+// context than one naming it sixteen times.
+const maxSpans = 16
+
 type matchScratch struct {
 	tokens   []token
 	alts     []string
@@ -98,19 +102,24 @@ func (m *Matcher) Match(text string) []Match {
 		return nil
 	}
 	slices.Sort(s.cands)
+	// Hits sorted by term (then position) let each matched query take its spans with a
+	// binary search instead of a pass over every hit of the text.
+	slices.SortStableFunc(s.hits, func(a, b termHit) int { return int(a.global) - int(b.global) })
 	var out []Match
 	for _, qi := range s.cands {
 		q := m.queries[qi]
-		base := m.termBase[qi]
-		if !q.root.eval(func(t int) bool { return s.hitGen[base+t] == s.gen }) {
+		base := int32(m.termBase[qi])
+		if !q.root.eval(func(t int) bool { return s.hitGen[int(base)+t] == s.gen }) {
 			continue
 		}
 		match := Match{Query: int(qi)}
-		for _, h := range s.hits {
-			if int(h.global) >= base && int(h.global) < base+len(q.terms) && q.positive[int(h.global)-base] {
-				match.Spans = append(match.Spans, h.span)
+		i, _ := slices.BinarySearchFunc(s.hits, base, func(h termHit, t int32) int { return int(h.global) - int(t) })
+		for ; i < len(s.hits) && s.hits[i].global < base+int32(len(q.terms)) && len(match.Spans) < maxSpans; i++ {
+			if q.positive[s.hits[i].global-base] {
+				match.Spans = append(match.Spans, s.hits[i].span)
 			}
 		}
+		slices.SortFunc(match.Spans, func(a, b [2]int) int { return a[0] - b[0] })
 		out = append(out, match)
 	}
 	return out

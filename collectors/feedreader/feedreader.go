@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/overhear/overhear/collectors"
 )
@@ -21,6 +23,7 @@ func Parse(body []byte) (*gofeed.Feed, error) {
 	if len(body) == 0 {
 		return nil, fmt.Errorf("feedreader: empty document")
 	}
+	body = sniffCharset(body)
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		if bytes.HasPrefix(bytes.ToLower(body), []byte("<!doctype html")) || bytes.HasPrefix(bytes.ToLower(body), []byte("<html")) {
@@ -29,6 +32,24 @@ func Parse(body []byte) (*gofeed.Feed, error) {
 		return nil, fmt.Errorf("feedreader: parse: %w", err)
 	}
 	return feed, nil
+}
+
+// sniffCharset converts a document that is not UTF-8 and does not declare its encoding from
+// Windows-1252 (a superset of ISO-8859-1, the usual culprit), so such feeds parse instead of
+// failing on the first accented letter. Declared encodings are left to the XML decoder.
+func sniffCharset(body []byte) []byte {
+	if utf8.Valid(body) {
+		return body
+	}
+	head := body[:min(len(body), 200)]
+	if bytes.Contains(head, []byte("encoding=")) {
+		return body
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(body)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // EntryID returns a stable id for an item: its guid, else its link, else a hash of its content.
@@ -100,7 +121,7 @@ func Mention(feed *gofeed.Feed, item *gofeed.Item, source string, now time.Time)
 func StripRedditFooter(text string) string {
 	if i := strings.LastIndex(text, "submitted by"); i >= 0 && (i == 0 || text[i-1] == '\n' || text[i-1] == ' ') {
 		rest := text[i:]
-		if strings.Contains(rest, "/u/") || strings.Contains(rest, "[link]") || len(rest) < 200 {
+		if strings.Contains(rest, "/u/") || strings.Contains(rest, "[link]") {
 			return strings.TrimSpace(text[:i])
 		}
 	}

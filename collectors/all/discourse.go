@@ -1,0 +1,3 @@
+package all
+
+import _ "github.com/overhear/overhear/collectors/discourse" // register collector

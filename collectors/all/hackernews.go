@@ -1,0 +1,3 @@
+package all
+
+import _ "github.com/overhear/overhear/collectors/hackernews" // register collector

@@ -1,0 +1,366 @@
+package discourse
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/overhear/overhear/collectors"
+	"github.com/overhear/overhear/collectors/collectortest"
+	"github.com/overhear/overhear/collectors/httpfetch"
+)
+
+const testKey = "discourse-api-key-XYZ"
+
+func ss(name string) collectortest.Response {
+	return collectortest.Response{File: "testdata/stackstorm/" + name}
+}
+
+// serveForum answers as forum.stackstorm.com would have at t0 (or t1, with the 5 newest posts).
+func serveForum(s *collectortest.Server, t1 bool) {
+	s.Handle("/categories.json", ss("categories.json"))
+	s.Handle("/latest.json", ss("latest.json"))
+	s.Handle("/posts.json", ss("posts_t0.json"))
+	s.Handle("/posts.json?before=4452", ss("posts_t0_before_4452.json"))
+	s.Handle("/posts.json?before=4441", ss("posts_t0_before_4441.json"))
+	s.Handle("/posts.json?before=4435", collectortest.Response{Body: []byte(`{"latest_posts":[]}`)})
+	s.Handle("/search.json?q=workflow order:latest", ss("search_workflow_t0.json"))
+	if t1 {
+		s.Handle("/posts.json", ss("posts_t1.json"))
+		s.Handle("/search.json?q=workflow order:latest", ss("search_workflow_t1.json"))
+	}
+}
+
+// postIDs reads the ids of the recorded posts that carry text.
+func postIDs(t *testing.T, files ...string) []int64 {
+	t.Helper()
+	var ids []int64
+	for _, f := range files {
+		var page struct {
+			LatestPosts []post `json:"latest_posts"`
+		}
+		if err := json.Unmarshal(collectortest.ReadFile(t, "testdata/stackstorm/"+f), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range page.LatestPosts {
+			if strings.TrimSpace(p.Cooked) != "" {
+				ids = append(ids, p.ID)
+			}
+		}
+	}
+	return ids
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+var forumNow = time.Date(2021, 9, 8, 0, 0, 0, 0, time.UTC)
+
+func newCollector(t *testing.T, srv *collectortest.Server, clk *clock, mutate ...func(*Collector)) *Collector {
+	t.Helper()
+	c := New()
+	c.URL = srv.URL
+	c.Backfill = collectors.Duration(365 * 24 * time.Hour)
+	c.Timeout = collectors.Duration(5 * time.Second)
+	for _, m := range mutate {
+		m(c)
+	}
+	c.SetFetcher(&httpfetch.Fetcher{Sleep: (&collectortest.InstantSleep{}).Sleep, Jitter: func() float64 { return 0 }})
+	c.now = clk.now
+	c.SetWatch(collectors.Watch{Terms: []string{"workflow"}})
+	if err := c.Init(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *Collector) ids(ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = c.postID(id)
+	}
+	return out
+}
+
+func checkIDs(t *testing.T, got, want []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, id := range got {
+		if seen[id] {
+			t.Errorf("%s handed over twice", id)
+		}
+		seen[id] = true
+	}
+	g, w := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))
+	if !slices.Equal(g, w) {
+		t.Errorf("got %v, want %v", g, w)
+	}
+}
+
+func TestColdStartPaginationParticipationAndResume(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	clk := &clock{forumNow}
+	c := newCollector(t, srv, clk)
+	sink := &collectortest.Sink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.Errors()) > 0 {
+		t.Fatal(sink.Errors())
+	}
+	t0 := postIDs(t, "posts_t0.json", "posts_t0_before_4452.json", "posts_t0_before_4441.json")
+	checkIDs(t, sink.IDs(), c.ids(t0))
+	host := c.host
+	byID := map[string]collectors.Mention{}
+	for _, m := range sink.Mentions() {
+		byID[m.ID] = m
+		if !strings.HasPrefix(m.ThreadID, host+"/t/") || m.Author == "" || m.Text == "" || !strings.HasPrefix(m.URL, srv.URL+"/t/") {
+			t.Errorf("mention: %+v", m)
+		}
+	}
+	if m := byID[host+"/p/4473"]; m.Community != "Workflows" || m.ThreadID != host+"/t/1824" || m.ParentID == "" {
+		t.Errorf("post 4473: %+v", m)
+	}
+	if m := byID[host+"/p/4459"]; m.Community != "Documentation" {
+		t.Errorf("post 4459 community %q", m.Community)
+	}
+	if len(sink.Participation()) == 0 {
+		t.Error("no participation from latest.json")
+	}
+	for _, p := range sink.Participation() {
+		if !strings.HasPrefix(p.ThreadID, host+"/t/") || p.Author == "" {
+			t.Errorf("participation %+v", p)
+		}
+	}
+	if n := srv.Count("/posts.json"); n != 4 {
+		t.Errorf("read %d pages of posts, want 3 and the empty one that ends the list", n)
+	}
+	// Restart at t1.
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveForum(srv, true)
+	srv.ResetRequests()
+	c2 := newCollector(t, srv, clk)
+	if err := c2.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	sink2 := &collectortest.Sink{}
+	if err := c2.Collect(context.Background(), sink2); err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, sink2.IDs(), c.ids([]int64{4479, 4477, 4476}))
+	if n := srv.Count("/posts.json"); n != 1 || srv.Count("/categories.json") != 1 {
+		t.Errorf("t1 read %d pages of posts, want 1", n)
+	}
+	// Nothing new.
+	sink3 := &collectortest.Sink{}
+	if err := c2.Collect(context.Background(), sink3); err != nil || len(sink3.IDs()) > 0 {
+		t.Errorf("third poll: %v %v", err, sink3.IDs())
+	}
+	if srv.Count("/categories.json") != 1 {
+		t.Error("categories fetched again within a day")
+	}
+}
+
+func TestSearchFillsTheGap(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	c := newCollector(t, srv, &clock{forumNow}, func(c *Collector) { c.MaxPages = 1 })
+	sink := &collectortest.Sink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	want := append(postIDs(t, "posts_t0.json"), 4441, 4437) // two older hits through search
+	checkIDs(t, sink.IDs(), c.ids(want))
+	for _, m := range sink.Mentions() {
+		if m.ID == c.postID(4437) && (m.Text == "" || m.Community == "") {
+			t.Errorf("search hit: %+v", m)
+		}
+	}
+}
+
+func TestCategoryFilter(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	c := newCollector(t, srv, &clock{forumNow}, func(c *Collector) { c.Categories = []string{"workflow-related-issues"} })
+	sink := &collectortest.Sink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.IDs()) == 0 {
+		t.Fatal("nothing in Workflows")
+	}
+	for _, m := range sink.Mentions() {
+		if m.Community != "Workflows" && m.Community != "Mistral" {
+			t.Errorf("%s from %q", m.ID, m.Community)
+		}
+	}
+	c2 := newCollector(t, srv, &clock{forumNow}, func(c *Collector) { c.Categories = []string{"nope"} })
+	if err := c2.Collect(context.Background(), &collectortest.Sink{}); err == nil || !strings.Contains(err.Error(), `"nope" is not a category`) {
+		t.Errorf("unknown category: %v", err)
+	}
+}
+
+func TestFailuresLoseAndDuplicateNothing(t *testing.T) {
+	half := collectortest.ReadFile(t, "testdata/stackstorm/posts_t0.json")
+	half = half[:len(half)/2]
+	tests := []struct {
+		name      string
+		route     string
+		fail      collectortest.Response
+		mutate    func(*Collector)
+		wantErr   string
+		pollFails bool
+		rateLimit time.Duration
+	}{
+		{"429 with Retry-After", "/posts.json", collectortest.Response{Status: 429, Header: http.Header{"Retry-After": {"300"}}}, nil, "HTTP 429", true, 5 * time.Minute},
+		{"5xx on every try", "/posts.json", collectortest.Response{Status: 502}, nil, "HTTP 502", true, 0},
+		{"5xx on page 2", "/posts.json?before=4452", collectortest.Response{Status: 500}, nil, "HTTP 500", true, 0},
+		{"timeout", "/posts.json", collectortest.Response{Delay: 5 * time.Second}, func(c *Collector) { c.Timeout = collectors.Duration(50 * time.Millisecond) }, "timeout", true, 0},
+		{"truncated JSON", "/posts.json", collectortest.Response{Body: half}, nil, "invalid JSON", true, 0},
+		{"HTML instead of JSON", "/posts.json", collectortest.Response{Body: []byte("<html>Discourse is down</html>")}, nil, "invalid JSON", true, 0},
+		{"oversize body", "/posts.json", collectortest.Response{Body: bytes.Repeat([]byte("x"), 2<<20)}, func(c *Collector) { c.MaxBytes = 1 << 20 }, "too large", true, 0},
+		{"search fails", "/search.json?q=workflow order:latest", collectortest.Response{Status: 503}, nil, "HTTP 503", false, 0},
+		{"latest topics fail", "/latest.json", collectortest.Response{Body: half}, nil, "invalid JSON", false, 0},
+		{"categories fail", "/categories.json", collectortest.Response{Status: 500}, nil, "HTTP 500", false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := collectortest.NewServer(t)
+			serveForum(srv, false)
+			srv.Handle(tt.route, tt.fail)
+			var logs bytes.Buffer
+			c := newCollector(t, srv, &clock{forumNow}, func(c *Collector) {
+				if tt.mutate != nil {
+					tt.mutate(c)
+				}
+			})
+			c.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+			sink := &collectortest.Sink{}
+			err := c.Collect(context.Background(), sink)
+			if tt.pollFails != (err != nil) {
+				t.Fatalf("Collect = %v, want failure %v", err, tt.pollFails)
+			}
+			msgs := fmt.Sprint(err, sink.Errors())
+			if !strings.Contains(strings.ToLower(msgs), strings.ToLower(tt.wantErr)) {
+				t.Errorf("errors %s do not mention %q", msgs, tt.wantErr)
+			}
+			if !tt.pollFails && !strings.Contains(logs.String(), "level=WARN") {
+				t.Errorf("no warning logged")
+			}
+			if tt.rateLimit > 0 {
+				if d, ok := collectors.RetryAfter(err); !collectors.IsRateLimited(err) || !ok || d != tt.rateLimit {
+					t.Errorf("rate limit: %v %v", d, ok)
+				}
+			}
+			var got []string
+			if err == nil {
+				got = sink.IDs()
+			} else if len(sink.IDs()) > 0 {
+				t.Errorf("a failed poll handed over %d items", len(sink.IDs()))
+			}
+			serveForum(srv, false)
+			c.Timeout, c.MaxBytes, c.fetch = collectors.Duration(5*time.Second), httpfetch.DefaultMaxBytes, nil
+			if err := c.Init(); err != nil {
+				t.Fatal(err)
+			}
+			sink2 := &collectortest.Sink{}
+			if err := c.Collect(context.Background(), sink2); err != nil {
+				t.Fatal(err)
+			}
+			t0 := postIDs(t, "posts_t0.json", "posts_t0_before_4452.json", "posts_t0_before_4441.json")
+			checkIDs(t, append(got, sink2.IDs()...), c.ids(t0))
+		})
+	}
+}
+
+func TestRecordedAPIShapes(t *testing.T) {
+	// The Discourse API's own example payloads (placeholder text), served as a forum would.
+	srv := collectortest.NewServer(t)
+	rec := func(name string) collectortest.Response {
+		return collectortest.Response{File: "testdata/recorded/" + name}
+	}
+	srv.Handle("/categories.json", rec("categories.json"))
+	srv.Handle("/latest.json", rec("latest.json"))
+	srv.Handle("/posts.json", rec("posts_latest.json"))
+	srv.Handle("/posts.json?before=10", rec("posts_before.json"))
+	srv.Handle("/posts.json?before=2", collectortest.Response{Body: []byte(`{"latest_posts":[]}`)})
+	srv.Handle("/search.json", rec("search.json"))
+	c := newCollector(t, srv, &clock{time.Date(2020, 1, 26, 0, 0, 0, 0, time.UTC)}, func(c *Collector) {
+		c.Backfill = collectors.Duration(20 * 365 * 24 * time.Hour)
+		c.MaxPages = 1
+	})
+	sink := &collectortest.Sink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.ReplaceAll(string(collectortest.JSONLines(t, sink.Mentions())), c.host, "forum.test")
+	p, _ := json.Marshal(sink.Participation())
+	out += strings.ReplaceAll(string(p), c.host, "forum.test") + "\n"
+	collectortest.Golden(t, "testdata/recorded/expected.golden", []byte(out))
+}
+
+func TestAPIKeyAndLeaksNoSecret(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := dir + "/key"
+	if err := os.WriteFile(keyFile, []byte(testKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	// The forum echoes the key in its error page, as misconfigured proxies do.
+	srv.Handle("/posts.json", collectortest.Response{Status: 403, Body: []byte(`{"errors":["bad key ` + testKey + `"]}`)})
+	var logs bytes.Buffer
+	c := newCollector(t, srv, &clock{forumNow}, func(c *Collector) {
+		c.APIKeyFile, c.APIUsername = keyFile, "system"
+	})
+	c.SetLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	sink := &collectortest.Sink{}
+	err := c.Collect(context.Background(), sink)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, r := range srv.Requests() {
+		if r.Header.Get("Api-Key") != testKey || r.Header.Get("Api-Username") != "system" {
+			t.Errorf("%s: API headers missing", r.URL)
+		}
+	}
+	st, _ := c.State()
+	dump, _ := json.Marshal(c)
+	all := fmt.Sprintf("%v\n%+v\n%#v\n%s\n%s\n%s\n%v\n%s", err, c, c, st, dump, logs.String(), sink.Errors(), c.InstanceName())
+	if strings.Contains(all, testKey) {
+		t.Errorf("the API key leaked:\n%s", all)
+	}
+}
+
+func TestInitErrorsNameTheKey(t *testing.T) {
+	for key, mutate := range map[string]func(*Collector){
+		"url":          func(c *Collector) { c.URL = "forum.example.com" },
+		"url ":         func(c *Collector) { c.URL = "https://forum.example.com/?api_key=" + url.QueryEscape(testKey) },
+		"every":        func(c *Collector) { c.Every = collectors.Duration(time.Second) },
+		"api_username": func(c *Collector) { c.APIKey = "k" },
+		"api_key":      func(c *Collector) { c.APIKey, c.APIKeyFile = "k", "/tmp/k" },
+		"max_pages":    func(c *Collector) { c.MaxPages = 0 },
+	} {
+		c := New()
+		c.URL = "https://forum.example.com"
+		mutate(c)
+		key = strings.TrimSpace(key)
+		if err := c.Init(); err == nil || !strings.HasPrefix(err.Error(), key+" ") && !strings.HasPrefix(err.Error(), key+":") || strings.Contains(err.Error(), testKey) {
+			t.Errorf("%s: Init() = %v", key, err)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package rss
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/overhear/overhear/collectors"
+	"github.com/overhear/overhear/collectors/collectortest"
+	"github.com/overhear/overhear/collectors/httpfetch"
+)
+
+func newCollector(t *testing.T, url string, mutate ...func(*Collector)) *Collector {
+	t.Helper()
+	c := New()
+	c.URL = url
+	c.Timeout = collectors.Duration(5 * time.Second)
+	for _, m := range mutate {
+		m(c)
+	}
+	c.SetFetcher(&httpfetch.Fetcher{Client: httpfetch.NewClient(c.Timeout.D()), Sleep: (&collectortest.InstantSleep{}).Sleep, Jitter: func() float64 { return 0 }})
+	c.now = func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+	if err := c.Init(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestRealFeeds(t *testing.T) {
+	tests := []struct {
+		file      string
+		items     int
+		community string
+	}{
+		{"encoding_ISO-8859-1.xml", 40, ""},
+		{"small_atom.xml", 20, ""},
+		{"DaringFireball.json", 48, "Daring Fireball"},
+		{"ollama-20250830T034110Z.xml", 25, "ollama"},
+		{"stackstorm-latest.rss", 30, "StackStorm Support (ARCHIVED) - Latest topics"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			srv := collectortest.NewServer(t)
+			srv.Handle("/feed", collectortest.Response{File: "testdata/" + tt.file})
+			c := newCollector(t, srv.URL+"/feed")
+			sink := &collectortest.Sink{}
+			if err := c.Collect(context.Background(), sink); err != nil {
+				t.Fatal(err)
+			}
+			ms := sink.Mentions()
+			if len(ms) != tt.items || len(sink.Errors()) > 0 {
+				t.Errorf("%d mentions, %d errors; want %d mentions", len(ms), len(sink.Errors()), tt.items)
+			}
+			ids := map[string]bool{}
+			for _, m := range ms {
+				if ids[m.ID] {
+					t.Errorf("duplicate id %s", m.ID)
+				}
+				ids[m.ID] = true
+				if err := m.Validate(); err != nil {
+					t.Error(err)
+				}
+				if tt.community != "" && m.Community != tt.community {
+					t.Errorf("community %q, want %q", m.Community, tt.community)
+				}
+				if strings.Contains(m.Text, "<p>") || strings.Contains(m.Text, "&amp;") {
+					t.Errorf("%s: HTML left in the text: %.80q", m.ID, m.Text)
+				}
+			}
+		})
+	}
+}
+
+func TestConditionalGetAndStableIDs(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	srv.Handle("/r/ollama/.rss",
+		collectortest.Response{File: "testdata/ollama-20250830T034110Z.xml", Header: http.Header{"ETag": {`"v1"`}, "Last-Modified": {"Sat, 30 Aug 2025 03:41:10 GMT"}}},
+		collectortest.Response{Status: http.StatusNotModified},
+		collectortest.Response{File: "testdata/ollama-20250830T112045Z.xml", Header: http.Header{"ETag": {`"v2"`}}})
+	c := newCollector(t, srv.URL+"/r/ollama/.rss")
+	first := &collectortest.Sink{}
+	if err := c.Collect(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	// Restart from the stored state: the validators go out with the next request.
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := newCollector(t, srv.URL+"/r/ollama/.rss")
+	if err := c2.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Collect(context.Background(), &collectortest.Sink{}); !errors.Is(err, collectors.ErrNotModified) {
+		t.Fatalf("second poll = %v, want ErrNotModified", err)
+	}
+	reqs := srv.Requests()
+	if h := reqs[1].Header; h.Get("If-None-Match") != `"v1"` || h.Get("If-Modified-Since") == "" {
+		t.Errorf("conditional headers not sent: %v", h)
+	}
+	third := &collectortest.Sink{}
+	if err := c2.Collect(context.Background(), third); err != nil {
+		t.Fatal(err)
+	}
+	// Re-polled entries keep their ids, so the store keeps each once: 24 old and 1 new.
+	old := first.IDs()
+	var fresh []string
+	for _, id := range third.IDs() {
+		if !slices.Contains(old, id) {
+			fresh = append(fresh, id)
+		}
+	}
+	if !slices.Equal(fresh, []string{"t3_1n3yxzu"}) {
+		t.Errorf("new ids after re-poll = %v, want [t3_1n3yxzu]", fresh)
+	}
+	if reqs := srv.Requests(); reqs[2].Header.Get("If-None-Match") != `"v1"` {
+		t.Error("a 304 must keep the old validators")
+	}
+}
+
+func TestFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		resp      collectortest.Response
+		mutate    func(*Collector)
+		wantErr   string
+		rateLimit time.Duration
+	}{
+		{"429 with Retry-After", collectortest.Response{Status: 429, Header: http.Header{"Retry-After": {"3600"}}}, nil, "HTTP 429", time.Hour},
+		{"5xx", collectortest.Response{Status: 503}, nil, "HTTP 503", 0},
+		{"oversize body", collectortest.Response{Body: bytes.Repeat([]byte("<rss>"), 1<<18)}, func(c *Collector) { c.MaxBytes = 1 << 20 }, "too large", 0},
+		{"HTML instead of a feed", collectortest.Response{Body: []byte("<!DOCTYPE html><html><body>Log in</body></html>")}, nil, "HTML page", 0},
+		{"truncated JSON Feed", collectortest.Response{File: "testdata/allthis-partial.json"}, nil, "feedreader", 0},
+		{"empty body", collectortest.Response{File: "testdata/empty_feed.xml"}, nil, "empty document", 0},
+		{"XML that is not a feed", collectortest.Response{File: "testdata/unknown_feed.xml"}, nil, "feedreader", 0},
+		{"timeout", collectortest.Response{Delay: 3 * time.Second}, func(c *Collector) { c.Timeout = collectors.Duration(50 * time.Millisecond) }, "timeout", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := collectortest.NewServer(t)
+			srv.Handle("/feed", tt.resp)
+			c := newCollector(t, srv.URL+"/feed", func(c *Collector) {
+				if tt.mutate != nil {
+					tt.mutate(c)
+				}
+			})
+			sink := &collectortest.Sink{}
+			err := c.Collect(context.Background(), sink)
+			if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tt.wantErr)) {
+				t.Fatalf("Collect = %v, want an error with %q", err, tt.wantErr)
+			}
+			if len(sink.IDs()) > 0 {
+				t.Errorf("a failed poll handed over %d items", len(sink.IDs()))
+			}
+			if st, _ := c.State(); string(st) != `{"validators":{}}` {
+				t.Errorf("a failed poll moved the validators: %s", st)
+			}
+			if tt.rateLimit > 0 {
+				if d, ok := collectors.RetryAfter(err); !collectors.IsRateLimited(err) || !ok || d != tt.rateLimit {
+					t.Errorf("rate limit: %v %v", d, ok)
+				}
+			}
+			// The feed comes back: the items arrive.
+			srv.Handle("/feed", collectortest.Response{File: "testdata/small_atom.xml"})
+			c.Timeout = collectors.Duration(5 * time.Second)
+			c.SetFetcher(&httpfetch.Fetcher{Client: httpfetch.NewClient(5 * time.Second), Sleep: (&collectortest.InstantSleep{}).Sleep})
+			c.MaxBytes = httpfetch.DefaultMaxBytes
+			if err := c.Init(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Collect(context.Background(), sink); err != nil || len(sink.IDs()) != 20 {
+				t.Errorf("recovery: %v, %d items", err, len(sink.IDs()))
+			}
+		})
+	}
+}
+
+func TestFeedURLCredentialsStayOutOfErrors(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	srv.Handle("/feed", collectortest.Response{Status: 500})
+	const secret = "feed-token-XYZ"
+	c := newCollector(t, strings.Replace(srv.URL, "http://", "http://user:"+secret+"@", 1)+"/feed?token="+secret)
+	err := c.Collect(context.Background(), &collectortest.Sink{})
+	if err == nil || strings.Contains(err.Error(), secret) || strings.Contains(c.InstanceName(), secret) {
+		t.Errorf("secret leaked: %v / %s", err, c.InstanceName())
+	}
+}
