@@ -13,8 +13,8 @@
 //	  counts/<name>                     → uint64 BE               ("total", "questions", "brand:X", "source:Y")
 //	  collector_state/<instance key>    → collector bytes         (cursors, ETags)
 //	  kv/<name>                         → bytes                   (question clusterer state, ...)
-//	  outbox/<seq BE>                   → alert JSON              (alerts waiting to be sent)
-//	  notify_log/<dedup key>            → notify entry JSON       (what was sent, for dedup and cooldown)
+//	  outbox/<seq BE>                   → alerts.Entry JSON       (pending, sent, dropped, held; outbox.go)
+//	  notify_log/<key>                  → uint64 BE UnixNano      (dedup keys, cooldowns, digests; outbox.go)
 package storage
 
 import (

@@ -15,7 +15,9 @@ import (
 const (
 	UnattendedWindow = 7 * 24 * time.Hour
 	CommunityWindow  = 30 * 24 * time.Hour
-	TopCommunities   = 10
+	// NewCommunityWindow: a community is new when its first mention in CommunityWindow is this recent.
+	NewCommunityWindow = 7 * 24 * time.Hour
+	TopCommunities     = 10
 	// gaugeCacheTTL keeps frequent scrapes from rescanning the store.
 	gaugeCacheTTL = 15 * time.Second
 )
@@ -28,6 +30,11 @@ var (
 		"Mentions of the brand in the last 30 days in its top 10 communities.", []string{"brand", "community"}, nil)
 	descStoredMentions = prometheus.NewDesc("overhear_store_mentions",
 		"Mentions currently stored, by brand (after retention).", []string{"brand"}, nil)
+	descCommunitySentiment = prometheus.NewDesc("overhear_community_sentiment_score",
+		"Mean sentiment toward the brand, from -1 to 1, of its mentions in the last 30 days in its top 10 communities.",
+		[]string{"brand", "community"}, nil)
+	descNewCommunities = prometheus.NewDesc("overhear_new_communities",
+		"Communities that mentioned the brand in the last 7 days but not in the 23 days before.", []string{"brand"}, nil)
 )
 
 // Collector exports gauges read from the store at scrape time. Brands are the configured ones,
@@ -56,6 +63,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descUnattended
 	ch <- descCommunity
 	ch <- descStoredMentions
+	ch <- descCommunitySentiment
+	ch <- descNewCommunities
 }
 
 // Collect implements prometheus.Collector.
@@ -89,22 +98,39 @@ func (c *Collector) compute() []prometheus.Metric {
 		out = append(out, prometheus.MustNewConstMetric(descStoredMentions, prometheus.GaugeValue, float64(counts["brand:"+b]), b))
 		unattended := 0
 		perCommunity := map[string]int{}
+		sentimentSum := map[string]float64{}
+		firstSeen := map[string]time.Time{}
 		_ = c.db.Scan(ctx, Filter{Brand: b, Since: now.Add(-CommunityWindow)}, func(r *analysis.Result) error {
 			if r.Community != "" {
 				perCommunity[r.Community]++
+				if t, ok := firstSeen[r.Community]; !ok || r.CreatedAt.Before(t) {
+					firstSeen[r.Community] = r.CreatedAt
+				}
 			}
-			if r.CreatedAt.After(now.Add(-UnattendedWindow)) {
-				for _, br := range r.Brands {
-					if br.Name == b && br.Unattended {
-						unattended++
-					}
+			for _, br := range r.Brands {
+				if br.Name != b {
+					continue
+				}
+				if r.Community != "" {
+					sentimentSum[r.Community] += br.Sentiment.Score
+				}
+				if br.Unattended && r.CreatedAt.After(now.Add(-UnattendedWindow)) {
+					unattended++
 				}
 			}
 			return nil
 		})
 		out = append(out, prometheus.MustNewConstMetric(descUnattended, prometheus.GaugeValue, float64(unattended), b))
+		newCommunities := 0
+		for _, t := range firstSeen {
+			if t.After(now.Add(-NewCommunityWindow)) {
+				newCommunities++
+			}
+		}
+		out = append(out, prometheus.MustNewConstMetric(descNewCommunities, prometheus.GaugeValue, float64(newCommunities), b))
 		for _, cc := range topN(perCommunity, TopCommunities) {
-			out = append(out, prometheus.MustNewConstMetric(descCommunity, prometheus.GaugeValue, float64(cc.n), b, cc.name))
+			out = append(out, prometheus.MustNewConstMetric(descCommunity, prometheus.GaugeValue, float64(cc.n), b, cc.name),
+				prometheus.MustNewConstMetric(descCommunitySentiment, prometheus.GaugeValue, sentimentSum[cc.name]/float64(cc.n), b, cc.name))
 		}
 	}
 	return out

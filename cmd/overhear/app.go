@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -34,6 +35,9 @@ type App struct {
 	now      func() time.Time
 
 	storeErrors prometheus.Counter
+
+	// alerts evaluates the rules and delivers alerts (cmd_alerts.go).
+	alerts *alertsState
 
 	// clusterMu guards the clusterer; commits that add questions are serialised through it so
 	// the stored clusterer state always matches the stored questions.
@@ -76,6 +80,9 @@ func newApp(ctx context.Context, cfg *Config, logger *slog.Logger, db *storage.D
 		Name: "overhear_store_errors_total", Help: "Failed store transactions (commits, prunes).",
 	})
 	a.reg.MustRegister(a.storeErrors)
+	if a.alerts, err = newAlertsState(a); err != nil {
+		return nil, err
+	}
 	a.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "overhear_build_info", Help: "Build information; always 1.", ConstLabels: prometheus.Labels{"version": version},
 	}, func() float64 { return 1 }))
@@ -104,6 +111,13 @@ func newApp(ctx context.Context, cfg *Config, logger *slog.Logger, db *storage.D
 		}
 		if l, ok := si.Collector.(oc.LoggerSetter); ok {
 			l.SetLogger(logger.With("collector", si.Source, "instance", in.Name))
+		}
+		if m, ok := si.Collector.(interface{ Metrics() prometheus.Collector }); ok {
+			// Collectors with their own series (a rate-limit budget) label them by source;
+			// a second instance of the same source would collide, so only the first exports.
+			if err := a.reg.Register(m.Metrics()); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+				logger.Warn("collector metrics not exported", "collector", si.Source, "error", err)
+			}
 		}
 		instances = append(instances, in)
 	}
@@ -211,6 +225,39 @@ func hasQuestions(rs []analysis.Result) bool {
 		}
 	}
 	return false
+}
+
+// recheckDeletions purges stored mentions that a source reports deleted or removed, as
+// Reddit's terms require, for one instance that implements collectors.DeletionChecker.
+func (a *App) recheckDeletions(ctx context.Context, in *agent.Instance, dc oc.DeletionChecker) {
+	since := time.Time{}
+	if w := dc.RecheckWindow(); w > 0 {
+		since = a.now().Add(-w)
+	}
+	ids, err := a.db.MentionIDs(ctx, in.Source, since)
+	if err != nil {
+		a.storeErrors.Inc()
+		a.logger.Warn("deletion recheck: list stored mentions", "collector", in.Key(), "error", err)
+		return
+	}
+	if len(ids) == 0 {
+		return
+	}
+	gone, checkErr := dc.CheckDeleted(ctx, ids)
+	// Purge what was found even when the check stopped early (a spent budget).
+	if len(gone) > 0 {
+		n, err := a.db.DeleteMentions(ctx, in.Source, gone)
+		if err != nil {
+			a.storeErrors.Inc()
+			a.logger.Warn("deletion recheck: delete", "collector", in.Key(), "error", err)
+			return
+		}
+		a.gauges.Invalidate()
+		a.logger.Info("purged mentions deleted at the source", "collector", in.Key(), "checked", len(ids), "deleted", n)
+	}
+	if checkErr != nil && ctx.Err() == nil {
+		a.logger.Warn("deletion recheck incomplete", "collector", in.Key(), "error", checkErr)
+	}
 }
 
 // prune applies retention.

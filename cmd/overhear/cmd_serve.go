@@ -86,6 +86,12 @@ func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool,
 			running.Store(false)
 		}()
 		go app.every(ctx, time.Hour, app.prune)
+		for _, in := range app.agent.Instances() {
+			if dc, ok := in.Collector.(collectors.DeletionChecker); ok && dc.RecheckInterval() > 0 {
+				go app.after(ctx, dc.RecheckInterval(), func(ctx context.Context) { app.recheckDeletions(ctx, in, dc) })
+			}
+		}
+		app.startAlertDelivery(ctx)
 		go app.every(ctx, app.cfg.Alerts.Every.D(), func(ctx context.Context) {
 			if err := app.evaluateAlerts(ctx); err != nil {
 				app.logger.Warn("alert evaluation failed", "error", err)
@@ -117,6 +123,20 @@ func (a *App) every(ctx context.Context, interval time.Duration, fn func(context
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// after runs fn at each interval, first after one interval has passed, until ctx ends.
+func (a *App) after(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn(ctx)
 		}
 	}
 }

@@ -212,9 +212,18 @@ func (f visitorFunc) Visit(n ast.Node) ast.Visitor {
 // errorAt locates a problem by its YAML path ("$.brands[0].query").
 func (c *Config) errorAt(path, msg string) *ConfigError {
 	e := &ConfigError{File: c.File, Path: strings.TrimPrefix(path, "$."), Msg: msg}
-	if n := c.node(path); n != nil {
-		p := n.GetToken().Position
-		e.Line, e.Column = p.Line, p.Column
+	// A missing key is reported at its nearest enclosing key that exists.
+	for p := path; p != "$" && p != ""; {
+		if n := c.node(p); n != nil {
+			pos := n.GetToken().Position
+			e.Line, e.Column = pos.Line, pos.Column
+			break
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i <= 0 {
+			break
+		}
+		p = p[:i]
 	}
 	return e
 }
@@ -341,7 +350,12 @@ func (c *Config) decodeSources() error {
 			}
 			if in, ok := col.(collectors.Initializer); ok {
 				if err := in.Init(); err != nil {
-					return c.errorAt(paths[i]+"."+strings.SplitN(err.Error(), ":", 2)[0], err.Error())
+					// Init errors start with the key they are about ("url: required").
+					key, msg, ok := strings.Cut(err.Error(), ": ")
+					if !ok || strings.ContainsAny(key, " /") {
+						return c.errorAt(paths[i], err.Error())
+					}
+					return c.errorAt(paths[i]+"."+key, msg)
 				}
 			}
 			c.Instances = append(c.Instances, SourceInstance{Source: name, Collector: col, path: paths[i]})
@@ -410,7 +424,7 @@ func (c *Config) Validate() error {
 	if len(c.Brands) == 0 && len(c.Topics) == 0 {
 		return &ConfigError{File: c.File, Path: "brands", Msg: "configure at least one brand or topic to listen for"}
 	}
-	return nil
+	return c.validateAlerts()
 }
 
 // checkQuery turns a brand or topic validation error into a located one; query syntax errors
