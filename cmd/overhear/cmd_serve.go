@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -151,6 +152,9 @@ func demoConfig(dir, listen string) (*Config, error) {
 	if i := strings.Index(raw, "\nsources:"); i >= 0 {
 		raw = raw[:i+1]
 	}
+	// The corpus spans months, so the demo looks back further than the defaults do; alerts go
+	// to the log sink (no sinks configured).
+	raw += "alerts:\n  rules:\n    - type: unattended_question\n      window: 30d\n    - type: new_community\n    - type: high_impact\n"
 	cfg, err := ParseConfig([]byte(raw), "", dir)
 	if err != nil {
 		return nil, err
@@ -247,9 +251,19 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The newest posts are held back and replayed "live" once HTTP is up, so counters on
+	// /metrics (and the dashboards built on them) see mentions arrive, as under serve.
+	sort.SliceStable(mentions, func(i, j int) bool { return mentions[i].CreatedAt.Before(mentions[j].CreatedAt) })
+	live := min(demoLivePosts, len(mentions)/5)
+	history, arriving := mentions[:len(mentions)-live], mentions[len(mentions)-live:]
+	// History ends now; the held-back posts take the time they arrive at.
+	shift := app.now().Sub(history[len(history)-1].CreatedAt)
+	for i := range history {
+		history[i].CreatedAt = history[i].CreatedAt.Add(shift)
+	}
 	start := time.Now()
-	for i := 0; i < len(mentions); i += 200 {
-		if _, _, err := app.process(ctx, mentions[i:min(i+200, len(mentions))], nil, "", nil); err != nil {
+	for i := 0; i < len(history); i += 200 {
+		if _, _, err := app.process(ctx, history[i:min(i+200, len(history))], nil, "", nil); err != nil {
 			return err
 		}
 	}
@@ -257,9 +271,11 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err := app.evaluateAlerts(ctx); err != nil {
 		return err
 	}
-	if err := printDemoSummary(ctx, m.Stdout, app, len(mentions), time.Since(start)); err != nil {
+	if err := printDemoSummary(ctx, m.Stdout, app, len(history), time.Since(start)); err != nil {
 		return err
 	}
+	fmt.Fprintf(m.Stdout, "\nThe newest %d posts arrive live over the next %s, as if polled.\n", len(arriving), time.Duration(len(arriving)/demoLiveBatch)*demoLiveEvery)
+	go app.replayLive(ctx, arriving)
 	ready := m.Ready
 	sub := *m
 	sub.Ready = func(addr string) {
@@ -272,6 +288,41 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		}
 	}
 	return sub.serveApp(ctx, app, *listen, false, *exitAfter)
+}
+
+// Live replay of the demo: demoLiveBatch posts every demoLiveEvery.
+const (
+	demoLivePosts = 100
+	demoLiveBatch = 5
+	demoLiveEvery = 3 * time.Second
+)
+
+// replayLive processes posts a few at a time, evaluating alerts after each batch.
+func (a *App) replayLive(ctx context.Context, posts []collectors.Mention) {
+	t := time.NewTicker(demoLiveEvery)
+	defer t.Stop()
+	for i := 0; i < len(posts); i += demoLiveBatch {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		batch := posts[i:min(i+demoLiveBatch, len(posts))]
+		for j := range batch {
+			batch[j].CreatedAt = a.now().UTC()
+		}
+		if _, _, err := a.process(ctx, batch, nil, "", nil); err != nil {
+			if ctx.Err() == nil {
+				a.logger.Warn("demo replay failed", "error", err)
+			}
+			return
+		}
+		a.gauges.Invalidate()
+		if err := a.evaluateAlerts(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("alert evaluation failed", "error", err)
+		}
+	}
+	a.logger.Info("demo replay finished", "posts", len(posts))
 }
 
 func printDemoSummary(ctx context.Context, w io.Writer, app *App, replayed int, took time.Duration) error {
@@ -318,7 +369,7 @@ func printDemoSummary(ctx context.Context, w io.Writer, app *App, replayed int, 
 		if i == 8 {
 			break
 		}
-		fmt.Fprintf(w, "  %d. %s  (asked %d times, %d authors, %s)\n", i+1, oneLine(c.Question, 110), c.Count, c.Authors, strings.Join(c.Communities, ", "))
+		fmt.Fprintf(w, "  %d. %s  (asked %d times by %d, in %s)\n", i+1, oneLine(c.Question, 110), c.Count, c.Authors, strings.Join(c.Communities, ", "))
 	}
 	if len(stats.ByTopic) > 0 {
 		fmt.Fprintln(w, "\nTopics:")

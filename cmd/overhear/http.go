@@ -30,7 +30,11 @@ type server struct {
 func (a *App) handler(healthy func() error) http.Handler {
 	s := &server{app: a, logger: a.logger, token: a.cfg.HTTP.AuthToken.Reveal(), healthy: healthy}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+		// One failing collector (a store read at scrape time) must not blank the whole scrape.
+		ErrorHandling: promhttp.ContinueOnError,
+	}))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /api/mentions", s.auth(s.mentions))
 	mux.HandleFunc("GET /api/stats", s.auth(s.stats))
