@@ -13,15 +13,25 @@ package questions
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Detect returns the question sentences of text (titles and bodies alike), in
 // order; nil when there are none. Text may be plain, Markdown or HTML.
+//
+// Detect is safe for concurrent use. It is written for throughput (a few
+// hundred nanoseconds for a chat line or a tweet): cheap checks decide which
+// clean-up steps a text needs, and the words of a sentence are substrings of
+// it held in buffers that are reused from call to call.
 func Detect(text string) []string {
+	d := detectors.Get().(*detector)
+	defer d.release()
 	var out []string
-	for _, s := range splitSentences(clean(text)) {
-		if isQuestionSentence(s) {
+	d.sents = appendSentences(d.sents[:0], clean(text))
+	for _, s := range d.sents {
+		if d.isQuestionSentence(s) {
 			out = append(out, s)
 		}
 	}
@@ -30,12 +40,32 @@ func Detect(text string) []string {
 
 // IsQuestion reports whether Detect finds any question in text.
 func IsQuestion(text string) bool {
-	for _, s := range splitSentences(clean(text)) {
-		if isQuestionSentence(s) {
+	d := detectors.Get().(*detector)
+	defer d.release()
+	d.sents = appendSentences(d.sents[:0], clean(text))
+	for _, s := range d.sents {
+		if d.isQuestionSentence(s) {
 			return true
 		}
 	}
 	return false
+}
+
+// detector holds the buffers of one Detect call.
+type detector struct {
+	sents []string
+	tok   tokenizer
+}
+
+var detectors = sync.Pool{New: func() any { return &detector{tok: tokenizer{scratch: true}} }}
+
+// release returns d to the pool without keeping the caller's text alive.
+func (d *detector) release() {
+	clear(d.sents)
+	clear(d.tok.ws)
+	d.tok.lower = ""
+	d.tok.scratch = true
+	detectors.Put(d)
 }
 
 // chatWords maps chat spellings to the words the rules look for.
@@ -52,7 +82,19 @@ var chatWords = map[string]string{
 	"whys": "why's", "howd": "how'd", "whered": "where'd", "whatd": "what'd",
 }
 
+// chatFilter turns away most words that are not chatWords without a lookup.
+var chatFilter = func() *wordSet {
+	var ws []string
+	for w := range chatWords {
+		ws = append(ws, w)
+	}
+	return set(ws...)
+}()
+
 func chat(w string) string {
+	if !chatFilter.mayHave(w) {
+		return w
+	}
 	if c, ok := chatWords[w]; ok {
 		return c
 	}
@@ -92,7 +134,7 @@ var exclamatives = set("sweet", "cute", "nice", "sad", "funny", "cool", "lovely"
 
 // rhetorical holds whole sentences (lower case, no punctuation) that look
 // like questions but ask nothing.
-var rhetorical = set("who cares", "who knows", "guess what", "you know what", "know what",
+var rhetorical = phrasesBy(false, "who cares", "who knows", "guess what", "you know what", "know what",
 	"what else is new", "how cool is that", "how awesome is that", "how sad is that",
 	"how crazy is that", "how great is that", "who would have thought", "who would've thought",
 	"who'd have thought", "what could possibly go wrong", "why would you", "who doesn't",
@@ -104,7 +146,7 @@ var rhetorical = set("who cares", "who knows", "guess what", "you know what", "k
 
 // implicitPrefixes are sentence openings (after openers) that ask for help or
 // information without question syntax.
-var implicitPrefixes = []string{
+var implicitPrefixes = phrasesBy(false,
 	"looking for", "i'm looking for", "i am looking for", "we're looking for", "we are looking for",
 	"any recommendations", "any recommendation", "any suggestions", "any suggestion", "any advice",
 	"any ideas", "any idea", "any tips", "any help", "any pointers", "any thoughts", "any experience",
@@ -131,7 +173,7 @@ var implicitPrefixes = []string{
 	"best way to", "alternatives to", "alternative to", "x vs", "issue with", "problem with", "problems with",
 	"trouble with", "having trouble", "i'm having trouble", "having issues", "i'm having issues",
 	"i'm having an issue", "having problems", "i'm having problems", "stuck on", "i'm stuck",
-}
+)
 
 // problemVerbs are the actions whose failure ("won't sync", "doesn't start",
 // "keeps crashing") makes a statement an implicit support question.
@@ -152,16 +194,54 @@ var problemNouns = set("error", "errors", "crash", "crashes", "crashing", "crash
 
 // tagEndings are the tails that turn a statement into a question
 // ("fine and u", "you're from tx right").
-var tagEndings = []string{"and you", "what about you", "how about you", "wbu", "hbu", "hby", "wby",
+var tagEndings = phrasesBy(true, "and you", "what about you", "how about you", "wbu", "hbu", "hby", "wby",
 	"and urself", "and yourself", "and yours", "and your", "or not", "right or wrong", "asl", "a/s/l", "yes or no", "you there",
-	"anyone", "any1", "anybody", "anyone here", "are you there", "you ok", "you okay"}
+	"anyone", "any1", "anybody", "anyone here", "are you there", "you ok", "you okay")
 
-func set(ws ...string) map[string]bool {
+func mapSet(ws ...string) map[string]bool {
 	m := make(map[string]bool, len(ws))
 	for _, w := range ws {
 		m[w] = true
 	}
 	return m
+}
+
+// wordSet is a set of words with a cheap pre-check: most words that are not
+// in the set are turned away by their length and first and last bytes,
+// without hashing.
+type wordSet struct {
+	m           map[string]bool
+	first, last [32]uint32 // by length: bits of the first and last bytes (mod 32) of the members
+	long        bool       // some member is longer than 31 bytes
+}
+
+func set(ws ...string) *wordSet {
+	s := &wordSet{m: mapSet(ws...)}
+	for _, w := range ws {
+		if len(w) >= len(s.first) {
+			s.long = true
+			continue
+		}
+		if w != "" {
+			s.first[len(w)] |= 1 << (w[0] & 31)
+			s.last[len(w)] |= 1 << (w[len(w)-1] & 31)
+		}
+	}
+	return s
+}
+
+// has reports whether w is in s.
+func (s *wordSet) has(w string) bool {
+	return s.mayHave(w) && s.m[w]
+}
+
+// mayHave is the pre-check of has: false means w is not in s.
+func (s *wordSet) mayHave(w string) bool {
+	n := len(w)
+	if n >= len(s.first) {
+		return s.long
+	}
+	return n == 0 || s.first[n]&(1<<(w[0]&31)) != 0 && s.last[n]&(1<<(w[n-1]&31)) != 0
 }
 
 // reHandle matches addressee handles: @name, u/name and the masked chat user
@@ -170,14 +250,126 @@ var reHandle = regexp.MustCompile(`(?i)(?:^|\s)(?:@[\w.-]+|/?u/[\w-]+|\d+-\d+-\w
 
 const handleTok = "xhandlex"
 
-// isQuestionSentence classifies one sentence.
-func isQuestionSentence(s string) bool {
-	masked := maskQuotes(s)
-	if strings.ContainsAny(masked, "0123456789@/") {
-		masked = reHandle.ReplaceAllString(masked, " "+handleTok)
+// replaceHandles replaces every match of reHandle in s with " "+handleTok.
+// It is a hand-written scanner for that pattern; text with a long s or a
+// Kelvin sign (which (?i)\w also matches) takes the regexp.
+func replaceHandles(s string) string {
+	// Every handle has an '@', a '/' or a '-'.
+	if strings.IndexByte(s, '@') < 0 && strings.IndexByte(s, '/') < 0 && strings.IndexByte(s, '-') < 0 {
+		return s
 	}
-	hasQ := strings.Contains(masked, "?")
-	ws := chatWordsOf(masked)
+	if strings.Contains(s, "ſ") || strings.Contains(s, "\u212a") {
+		return reHandle.ReplaceAllString(s, " "+handleTok)
+	}
+	var b strings.Builder
+	last := 0
+	for p := 0; p < len(s); p++ {
+		e := -1
+		if p == 0 {
+			e = handleEnd(s, 0)
+		}
+		if e < 0 && isRESpace(s[p]) && p+1 < len(s) && mayStartHandle[s[p+1]] {
+			e = handleEnd(s, p+1)
+		}
+		if e < 0 {
+			continue
+		}
+		b.WriteString(s[last:p])
+		b.WriteString(" " + handleTok)
+		last, p = e, e-1
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// mayStartHandle marks the bytes a handle starts with.
+var mayStartHandle = [256]bool{'@': true, '/': true, 'u': true, 'U': true,
+	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true}
+
+// isRESpace reports whether c is in regexp's \s.
+func isRESpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}
+
+// handleEnd returns the end of the handle that reHandle would match at s[q:]
+// (after its leading space), or -1.
+func handleEnd(s string, q int) int {
+	if q >= len(s) {
+		return -1
+	}
+	switch c := s[q]; {
+	case c == '@':
+		return wordRunEnd(s, q+1, ".-")
+	case c == '/' || c|0x20 == 'u':
+		if c == '/' {
+			q++
+		}
+		if q+1 < len(s) && s[q]|0x20 == 'u' && s[q+1] == '/' {
+			return wordRunEnd(s, q+2, "-")
+		}
+		return -1
+	case '0' <= c && c <= '9':
+		i := skipDigits(s, q)
+		if i == q || i >= len(s) || s[i] != '-' {
+			return -1
+		}
+		j := skipDigits(s, i+1)
+		if j == i+1 || j >= len(s) || s[j] != '-' {
+			return -1
+		}
+		start, end := j+1, j+1
+		for end < len(s) && isASCIIWord(s[end]) {
+			end++
+		}
+		k := end
+		for k > start && '0' <= s[k-1] && s[k-1] <= '9' {
+			k--
+		}
+		if k == end || k-start < len("user") || !hasFoldASCIIPrefix(s[k-len("user"):k], "user") {
+			return -1
+		}
+		return end
+	}
+	return -1
+}
+
+// wordRunEnd matches [\w<extra>]+\b at s[i:], longest first, and returns its
+// end or -1.
+func wordRunEnd(s string, i int, extra string) int {
+	r := i
+	for r < len(s) && (isASCIIWord(s[r]) || strings.IndexByte(extra, s[r]) >= 0) {
+		r++
+	}
+	for e := r; e > i; e-- {
+		after := e < len(s) && isASCIIWord(s[e])
+		if isASCIIWord(s[e-1]) != after {
+			return e
+		}
+	}
+	return -1
+}
+
+func skipDigits(s string, i int) int {
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// isQuestionSentence classifies one sentence.
+func (d *detector) isQuestionSentence(s string) bool {
+	masked := maskQuotes(s)
+	masked = replaceHandles(masked)
+	hasQ := strings.IndexByte(masked, '?') >= 0
+	d.tok.tokenize(masked, true)
+	all := d.tok.ws
+	for i, w := range all {
+		all[i] = chat(w)
+	}
+	ws := all
 	for len(ws) > 0 && ws[len(ws)-1] == handleTok {
 		ws = ws[:len(ws)-1]
 	}
@@ -185,10 +377,11 @@ func isQuestionSentence(s string) bool {
 		// "??" on its own asks what the other meant.
 		return hasQ && strings.Trim(masked, "?!. \t"+handleTok) == ""
 	}
-	joined := strings.Join(ws, " ")
 	body := stripOpeners(ws)
-	bj := strings.Join(body, " ")
-	if rhetorical[joined] || rhetorical[bj] || isRhetoricalPrefix(bj) {
+	// Phrases are compared word by word: ws joined by single spaces has
+	// phrase p as a prefix ending at a space exactly when ws starts with the
+	// words of p.
+	if isPhrase(rhetorical, ws) || isPhrase(rhetorical, body) || hasPrefixPhrase(rhetoricalPrefixes, body) {
 		return false
 	}
 	if hasQ {
@@ -198,27 +391,34 @@ func isQuestionSentence(s string) bool {
 		return true
 	}
 	// A question after a comma or ".." in the same chat line:
-	// "fine here, how r u", "HALO ..WTF ARE YOU TALKING ABOUT".
-	for _, clause := range splitClauses(masked) {
-		cw := stripOpeners(chatWordsOf(clause))
-		if len(cw) >= 2 && startsQuestion(cw) {
-			return true
+	// "fine here, how r u", "HALO ..WTF ARE YOU TALKING ABOUT". The clauses
+	// are those of strings.FieldsFunc(masked, isClauseSep) after the first.
+	for i := 0; i < len(all) && d.tok.nClause >= 2; {
+		c, j := d.tok.clause[i], i
+		for j < len(all) && d.tok.clause[j] == c {
+			j++
+		}
+		if c >= 1 {
+			if cw := stripOpeners(all[i:j]); len(cw) >= 2 && startsQuestion(cw) {
+				return true
+			}
+		}
+		i = j
+	}
+	for _, p := range implicitPrefixes[body[0]] {
+		if hasWordPrefix(body, p) {
+			return !(len(p) == 1 && p[0] == "help" && len(body) > 1 && !helpOpener(masked))
 		}
 	}
-	for _, p := range implicitPrefixes {
-		if strings.HasPrefix(bj, p) && (len(bj) == len(p) || bj[len(p)] == ' ') {
-			return !(p == "help" && len(body) > 1 && !helpOpener(masked))
-		}
-	}
-	for _, t := range tagEndings {
-		if strings.HasSuffix(joined, " "+t) || joined == t {
+	for _, t := range tagEndings[ws[len(ws)-1]] {
+		if len(t) <= len(ws) && slices.Equal(ws[len(ws)-len(t):], t) {
 			return true
 		}
 	}
 	if len(ws) <= 3 && (ws[0] == "anyone" || ws[len(ws)-1] == "anyone") {
 		return true // "anyone?", "lol anyone"
 	}
-	if len(ws) <= 6 && len(ws) >= 2 && ws[len(ws)-1] == "right" && !notTagRight[ws[len(ws)-2]] {
+	if len(ws) <= 6 && len(ws) >= 2 && ws[len(ws)-1] == "right" && !notTagRight.has(ws[len(ws)-2]) {
 		return true // "ur female right"
 	}
 	return isProblemReport(body)
@@ -227,12 +427,51 @@ func isQuestionSentence(s string) bool {
 var notTagRight = set("that's", "thats", "all", "you're", "your", "is", "turn", "turned", "go", "went", "it", "me",
 	"just", "not", "alright", "ok", "exactly", "quite", "so", "was", "were", "are", "be", "i'm", "done", "fair")
 
-func chatWordsOf(s string) []string {
-	ws := words(s)
-	for i, w := range ws {
-		ws[i] = chat(w)
+// phrases holds word sequences by their first (or last) word, each list in
+// the order given.
+type phrases map[string][][]string
+
+func phrasesBy(byLast bool, ps ...string) phrases {
+	m := phrases{}
+	for _, p := range ps {
+		f := strings.Fields(p)
+		k := f[0]
+		if byLast {
+			k = f[len(f)-1]
+		}
+		m[k] = append(m[k], f)
 	}
-	return ws
+	return m
+}
+
+// isPhrase reports whether ws is exactly one of ps.
+func isPhrase(ps phrases, ws []string) bool {
+	if len(ws) == 0 {
+		return false
+	}
+	for _, p := range ps[ws[0]] {
+		if slices.Equal(ws, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefixPhrase reports whether ws starts with one of ps.
+func hasPrefixPhrase(ps phrases, ws []string) bool {
+	if len(ws) == 0 {
+		return false
+	}
+	for _, p := range ps[ws[0]] {
+		if hasWordPrefix(ws, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasWordPrefix(ws, p []string) bool {
+	return len(p) <= len(ws) && slices.Equal(ws[:len(p)], p)
 }
 
 // hasInnerQuestion finds a question word followed by an inverted auxiliary
@@ -240,7 +479,7 @@ func chatWordsOf(s string) []string {
 // didn't you"), and chat requests such as "22/m any ladies wanna chat".
 func hasInnerQuestion(ws []string) bool {
 	for i := 1; i+2 < len(ws); i++ {
-		if whWords[ws[i]] && ws[i] != "wtf" && auxWords[ws[i+1]] && (subjectPronoun[ws[i+2]] || ws[i+2] == handleTok) {
+		if whWords.has(ws[i]) && ws[i] != "wtf" && auxWords.has(ws[i+1]) && (subjectPronoun.has(ws[i+2]) || ws[i+2] == handleTok) {
 			return true
 		}
 	}
@@ -274,15 +513,9 @@ func helpOpener(s string) bool {
 		strings.HasPrefix(rest, "with ") || strings.HasPrefix(rest, "needed") || strings.HasPrefix(rest, "please")
 }
 
-func isRhetoricalPrefix(j string) bool {
-	for _, p := range []string{"who cares ", "who knows ", "guess what ", "you know what ", "why would anyone ",
-		"who would want "} {
-		if strings.HasPrefix(j+" ", p) {
-			return true
-		}
-	}
-	return false
-}
+// rhetoricalPrefixes open rhetorical sentences of any length.
+var rhetoricalPrefixes = phrasesBy(false, "who cares", "who knows", "guess what", "you know what",
+	"why would anyone", "who would want")
 
 // startsQuestion reports whether ws (openers removed) opens with question syntax.
 func startsQuestion(ws []string) bool {
@@ -294,25 +527,25 @@ func startsQuestion(ws []string) bool {
 	if len(ws) > 2 {
 		w2 = ws[2]
 	}
-	if prepositions[w0] && whWords[w1] && len(ws) > 2 {
+	if prepositions.has(w0) && whWords.has(w1) && len(ws) > 2 {
 		return true // "at what time", "on what kinda …"
 	}
 	switch {
-	case whWords[w0]:
+	case whWords.has(w0):
 		switch {
-		case w0 == "how" && exclamatives[w1]:
+		case w0 == "how" && exclamatives.has(w1):
 			return false // "how sweet"
 		case w0 == "what" && (w1 == "a" || w1 == "an"):
 			return false // "what a ride"
 		case w0 == "why" && (w1 == "yes" || w1 == "sure" || w1 == "shore" || w1 == "thank" || w1 == "thanks"):
 			return false // "why yes i do"
-		case (w0 == "when" || w0 == "where") && (w1 == "i" || w1 == "i'm" || w1 == "we") && w2 != "" && !auxWords[w2]:
+		case (w0 == "when" || w0 == "where") && (w1 == "i" || w1 == "i'm" || w1 == "we") && w2 != "" && !auxWords.has(w2):
 			return false // "when i get home …": a subordinate clause
-		case w0 == "when" && subjectPronoun[w1] && w2 != "" && !auxWords[w2]:
+		case w0 == "when" && subjectPronoun.has(w1) && w2 != "" && !auxWords.has(w2):
 			return false
 		}
 		return true
-	case auxWords[w0]:
+	case auxWords.has(w0):
 		if w1 == "" {
 			return false
 		}
@@ -322,13 +555,13 @@ func startsQuestion(ws []string) bool {
 		case "was", "were", "had", "did", "have", "has", "need", "must":
 			// Past-tense and have-auxiliaries start many subject-less
 			// statements ("was a mistake", "have a good day").
-			return subjectPronoun[w1] || w1 == handleTok || (w0 == "need" && w1 == "any")
+			return subjectPronoun.has(w1) || w1 == handleTok || (w0 == "need" && w1 == "any")
 		}
-		return subjectWords[w1] || w1 == handleTok
+		return subjectWords.has(w1) || w1 == handleTok
 	case w0 == "anyone" || w0 == "any":
 		return len(ws) > 1 && !(w0 == "anyone" && (w1 == "can" || w1 == "could" || w1 == "who" || w1 == "else" && w2 == "want"))
 	case w0 == "someone" || w0 == "somebody":
-		return someoneAsks[w1]
+		return someoneAsks.has(w1)
 	case w0 == "asl" || w0 == "a/s/l":
 		return true
 	case w0 == "you" && (w1 == "there" || w1 == "ok" || w1 == "okay" || w1 == "sure" || w1 == "single" ||
@@ -346,7 +579,7 @@ var prepositions = set("at", "on", "in", "for", "from", "to", "with", "by", "abo
 
 func stripOpeners(ws []string) []string {
 	i := 0
-	for i < len(ws) && (openers[ws[i]] || ws[i] == handleTok || reInterjection.MatchString(ws[i])) {
+	for i < len(ws) && (openers.has(ws[i]) || ws[i] == handleTok || isInterjection(ws[i])) {
 		i++
 	}
 	if i == len(ws) && i > 0 {
@@ -355,17 +588,80 @@ func stripOpeners(ws []string) []string {
 	return ws[i:]
 }
 
-var reInterjection = regexp.MustCompile(`^(?:a+w+|a+h+|o+h+|h+m+|u+m+|u+h+|l+o+l+|ha(?:ha)+h?|he(?:he)+|lmf?a+o+|ro+fl|o+k+|y+a+y+|w+o+w+|hey+|hi+|heh+|wb)$`)
-
-// splitClauses splits a sentence at commas, semicolons, colons, dashes and
-// ".." runs, for chat lines that join a greeting and a question.
-func splitClauses(s string) []string {
-	f := func(r rune) bool { return r == ',' || r == ';' || r == ':' || r == '.' || r == '—' || r == '(' }
-	parts := strings.FieldsFunc(s, f)
-	if len(parts) < 2 {
-		return nil
+// isInterjection reports whether w is a drawn-out interjection, that is
+// whether it matches
+//
+//	^(?:a+w+|a+h+|o+h+|h+m+|u+m+|u+h+|l+o+l+|ha(?:ha)+h?|he(?:he)+|lmf?a+o+|ro+fl|o+k+|y+a+y+|w+o+w+|hey+|hi+|heh+|wb)$
+func isInterjection(w string) bool {
+	if len(w) < 2 {
+		return false
 	}
-	return parts[1:]
+	// The word as runs of one letter: "lmaooo" is l1 m1 a1 o3.
+	var ch [6]byte
+	var n [6]int
+	runs := 0
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c < 'a' || c > 'z' {
+			return false
+		}
+		if runs > 0 && ch[runs-1] == c {
+			n[runs-1]++
+			continue
+		}
+		if runs == len(ch) {
+			return repeats(w, "ha", true) || repeats(w, "he", false)
+		}
+		ch[runs], n[runs] = c, 1
+		runs++
+	}
+	switch runs {
+	case 2:
+		switch string(ch[:2]) {
+		case "aw", "ah", "oh", "hm", "um", "uh", "ok":
+			return true
+		case "hi":
+			return n[0] == 1
+		case "wb":
+			return n[0] == 1 && n[1] == 1
+		}
+	case 3:
+		switch string(ch[:3]) {
+		case "lol", "yay", "wow":
+			return true
+		case "hey", "heh":
+			return n[0] == 1 && n[1] == 1
+		}
+	case 4:
+		switch string(ch[:4]) {
+		case "lmao":
+			return n[0] == 1 && n[1] == 1
+		case "rofl":
+			return n[0] == 1 && n[2] == 1 && n[3] == 1
+		}
+	case 5:
+		if string(ch[:5]) == "lmfao" {
+			return n[0] == 1 && n[1] == 1 && n[2] == 1
+		}
+	}
+	return repeats(w, "ha", true) || repeats(w, "he", false)
+}
+
+// repeats reports whether w is unit repeated at least twice, optionally
+// followed by the unit's first letter.
+func repeats(w, unit string, trailing bool) bool {
+	if trailing && len(w)%2 == 1 && w[len(w)-1] == unit[0] {
+		w = w[:len(w)-1]
+	}
+	if len(w) < 4 || len(w)%2 == 1 {
+		return false
+	}
+	for i := 0; i < len(w); i += 2 {
+		if w[i:i+2] != unit {
+			return false
+		}
+	}
+	return true
 }
 
 // isProblemReport recognises statements of a malfunction ("X won't sync after
@@ -375,19 +671,19 @@ func isProblemReport(ws []string) bool {
 		return false
 	}
 	for i, w := range ws {
-		if negAux[w] && i+1 < len(ws) {
+		if negAux.has(w) && i+1 < len(ws) {
 			next := ws[i+1]
 			if next == "be" || next == "to" && i+2 < len(ws) {
 				if i+2 < len(ws) {
 					next = ws[i+2]
 				}
 			}
-			if problemVerbs[next] && !personalSubject(ws[:i]) {
+			if problemVerbs.has(next) && !personalSubject(ws[:i]) {
 				return true
 			}
 		}
 		if w == "keeps" && i+1 < len(ws) && (strings.HasSuffix(ws[i+1], "ing")) && i > 0 {
-			return problemNouns[ws[i+1]] || ws[i+1] == "failing" || ws[i+1] == "restarting" ||
+			return problemNouns.has(ws[i+1]) || ws[i+1] == "failing" || ws[i+1] == "restarting" ||
 				ws[i+1] == "disconnecting" || ws[i+1] == "freezing" || ws[i+1] == "crashing"
 		}
 		if (w == "error" || w == "errors" || w == "exception" || w == "traceback") && i+1 < len(ws) &&

@@ -2,6 +2,7 @@ package questions
 
 import (
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -118,4 +119,31 @@ func BenchmarkDetect(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		Detect(texts[i%len(texts)])
 	}
+}
+
+// TestDetectConcurrent checks that the buffers Detect reuses are not shared
+// between calls running at the same time.
+func TestDetectConcurrent(t *testing.T) {
+	texts := []string{
+		"@AppleSupport My iPhone KEEPS CRASHING after the update, anyone else? http://t.co/abc",
+		"10-19-20sUser7 LOL how r u", "Simple tool to backup Ollama models as .tar files",
+		"I've been running Ollama on my M2. But HOW do I make it use more RAM? Thanks!",
+	}
+	want := make([][]string, len(texts))
+	for i, s := range texts {
+		want[i] = Detect(s)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range 2000 {
+				i := (g + k) % len(texts)
+				if got := Detect(texts[i]); !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("Detect(%q) = %q, want %q", texts[i], got, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

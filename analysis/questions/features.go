@@ -17,18 +17,18 @@ func features(text string) []feature {
 	out := make([]feature, 0, len(ws))
 	for i := 0; i < len(ws); i++ {
 		w := chat(ws[i])
-		if negations[w] {
+		if negations.has(w) {
 			out = append(out, feature{"not", 1})
 			continue
 		}
-		if stopWords[w] {
+		if stopWords.has(w) {
 			continue
 		}
 		s := stem(w)
 		if syn, ok := synonyms[s]; ok {
 			s = syn
 		}
-		if s == "" || stopWords[s] {
+		if s == "" || stopWords.has(s) {
 			continue
 		}
 		out = append(out, feature{s, 1})

@@ -266,7 +266,7 @@ func representative(rs []*Record) (string, []string) {
 		if strings.HasSuffix(v.text, "?") {
 			s += 0.3
 		}
-		if fw := strings.ToLower(strings.Trim(ws[0], ",.:;!?\"'")); whWords[chat(fw)] || auxWords[chat(fw)] {
+		if fw := strings.ToLower(strings.Trim(ws[0], ",.:;!?\"'")); whWords.has(chat(fw)) || auxWords.has(chat(fw)) {
 			s += 0.15
 		}
 		if r := []rune(v.text); unicode.IsUpper(r[0]) {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/overhear/overhear/analysis"
 	"github.com/overhear/overhear/collectors"
@@ -101,7 +103,7 @@ func analyzeStream(ctx context.Context, an *analysis.Analyzer, r io.Reader, w io
 		if err != nil {
 			return fmt.Errorf("read input: %w", err)
 		}
-		if len(strings.TrimSpace(string(line))) == 0 {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		in, id, perr := decodeMentionLine(line, now)
@@ -140,15 +142,12 @@ func decodeMentionLine(line []byte, now func() time.Time) (analyzeInput, any, er
 		_ = json.Unmarshal(line, &probe)
 		return analyzeInput{}, probe.ID, fmt.Errorf("invalid JSON: %w", err)
 	}
-	var id any
-	_ = json.Unmarshal(raw.ID, &id)
 	var in analyzeInput
-	switch v := id.(type) {
-	case string:
-		in.ID = v
-	case float64:
-		in.ID = strings.TrimSpace(string(raw.ID))
-	case nil:
+	id, idText, ok := decodeID(raw.ID)
+	switch {
+	case ok:
+		in.ID = idText
+	case id == nil:
 		return in, nil, fmt.Errorf("missing id")
 	default:
 		return in, id, fmt.Errorf("id must be a string or number")
@@ -176,10 +175,33 @@ func decodeMentionLine(line []byte, now func() time.Time) (analyzeInput, any, er
 	return in, id, nil
 }
 
-// lineReader reads lines of any length, counting them.
+// decodeID reads a mention id, a JSON string or a number. It returns the
+// decoded JSON value (nil when there is none), the id as text (a number as
+// written) and whether the id is usable. A plain string, nearly every id,
+// skips a second json.Unmarshal.
+func decodeID(raw json.RawMessage) (id any, text string, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 &&
+		bytes.IndexByte(raw[1:len(raw)-1], '"') < 0 && utf8.Valid(raw) {
+		text = string(raw[1 : len(raw)-1])
+		return text, text, true
+	}
+	_ = json.Unmarshal(raw, &id)
+	switch v := id.(type) {
+	case string:
+		return v, v, true
+	case float64:
+		return v, string(raw), true
+	}
+	return id, "", false
+}
+
+// lineReader reads lines of any length, counting them. A line returned by
+// next is valid until the following call.
 type lineReader struct {
 	r    *bufio.Reader
 	line int
+	buf  []byte
 }
 
 func newLineReader(r io.Reader) *lineReader { return &lineReader{r: bufio.NewReaderSize(r, 1<<20)} }
@@ -188,7 +210,12 @@ func newLineReader(r io.Reader) *lineReader { return &lineReader{r: bufio.NewRea
 const maxLineBytes = 16 << 20
 
 func (l *lineReader) next() ([]byte, int, error) {
-	var buf []byte
+	buf := l.buf[:0]
+	defer func() {
+		if cap(buf) <= 1<<20 { // keep the buffer for ordinary lines only
+			l.buf = buf[:0]
+		}
+	}()
 	for {
 		chunk, err := l.r.ReadSlice('\n')
 		if len(buf)+len(chunk) <= maxLineBytes {
