@@ -67,9 +67,14 @@ func TestSummarise(t *testing.T) {
 }
 
 func TestRankScoreOrdering(t *testing.T) {
-	base := Record{Cluster: "x", Text: "How do I reset my PIN?", CreatedAt: now, Score: 1}
+	base := Record{Cluster: "x", Text: "How do I reset my PIN?", CreatedAt: now, Score: 1, MentionID: "m1", Author: "ann"}
+	other := base
+	other.MentionID, other.Author = "m2", "bob"
+	again := base
+	again.MentionID = "m3"
 	tests := map[string]struct{ better, worse []Record }{
-		"frequency":  {better: []Record{base, base}, worse: []Record{base}},
+		"frequency":        {better: []Record{base, other}, worse: []Record{base}},
+		"askers not posts": {better: []Record{base, other}, worse: []Record{base, again}},
 		"recency":    {better: []Record{base}, worse: []Record{withTime(base, now.Add(-60*24*time.Hour))}},
 		"engagement": {better: []Record{withScore(base, 100)}, worse: []Record{base}},
 		"unattended": {better: []Record{withUnattended(base)}, worse: []Record{base}},

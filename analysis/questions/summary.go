@@ -62,14 +62,21 @@ const RecencyHalfLife = 30 * 24 * time.Hour
 // Summarise groups records by Cluster into ranked cluster summaries and keeps
 // the clusters with at least minCount questions. The rank score is
 //
-//	score = frequency × recency × engagement × unattended
-//	  frequency  = number of questions in the cluster
+//	score = frequency × recency × engagement × unattended × specificity
+//	  frequency  = distinct askers in the cluster (authors; a question without an
+//	               author counts as its own asker), so one person repeating
+//	               a question does not make it recurring
 //	  recency    = 0.5^(age / 30 days), age = now − newest question (0 if in the future)
 //	  engagement = 1 + ln(1 + average engagement), engagement = max(Score, 0)
 //	  unattended = 0.5 + share of questions in threads no brand account joined
 //	               (0.5 when the brand answered everywhere, 1.5 when nowhere)
+//	  specificity = min(1, content words of the representative question / 3)
 //
-// so a question asked twice as often counts twice as much, one last asked a
+// Specificity keeps questions that only make sense next to their post ("Has anyone
+// experienced this?", "Where do I run these?") from outranking ones a content strategist can
+// write about ("How do I make Ollama use my second GPU?"); they stay in the export, lower down.
+//
+// so a question asked by twice as many people counts twice as much, one last asked a
 // month ago half as much as one asked today, engagement counts with
 // diminishing returns, and unanswered questions count up to three times as
 // much as answered ones. Ties go to the larger cluster, then the smaller ID.
@@ -152,7 +159,7 @@ func summariseOne(id string, rs []*Record, now time.Time) Cluster {
 	c.AvgSentiment = round3(sentiment / n)
 	c.Question, c.Variants = representative(rs)
 	c.URLs = exampleURLs(rs)
-	c.Score = rankScore(rs, c.LastSeen, now)
+	c.Score = round3(rankScore(rs, c.LastSeen, now) * specificity(c.Question))
 	return c
 }
 
@@ -171,11 +178,25 @@ func rankScore(rs []*Record, lastSeen, now time.Time) float64 {
 	if age < 0 {
 		age = 0
 	}
-	frequency := n
+	askers := map[string]bool{}
+	for _, r := range rs {
+		if r.Author != "" {
+			askers["a\x00"+r.Source+"\x00"+r.Author] = true
+		} else {
+			askers["m\x00"+r.Source+"\x00"+r.MentionID+"\x00"+r.Text] = true
+		}
+	}
+	frequency := float64(len(askers))
 	recency := math.Pow(0.5, float64(age)/float64(RecencyHalfLife))
 	engagement := 1 + math.Log1p(eng/n)
 	unattended := 0.5 + float64(unatt)/n
 	return round3(frequency * recency * engagement * unattended)
+}
+
+// specificity is the share of a self-contained question's content words that q has: 1 from
+// three content words on.
+func specificity(q string) float64 {
+	return math.Min(1, float64(len(features(q)))/3)
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

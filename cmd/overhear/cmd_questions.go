@@ -115,7 +115,14 @@ func questionRecords(ctx context.Context, db *storage.DB, q questionQuery, now t
 	}
 	var recs []questions.Record
 	err := db.Scan(ctx, f, func(r *analysis.Result) error {
+		seen := map[string]bool{}
 		for i, text := range r.Questions {
+			// A title repeated as the body's first line is one question, not two.
+			if key := strings.ToLower(strings.Join(strings.Fields(text), " ")); seen[key] {
+				continue
+			} else {
+				seen[key] = true
+			}
 			rec := questions.Record{Text: text, MentionID: r.ID, Source: r.Source, Community: r.Community,
 				Author: r.Author, URL: r.URL, Brands: r.BrandNames(), Topics: r.Topics, CreatedAt: r.CreatedAt,
 				Score: r.Score, Unattended: r.Unattended, Sentiment: r.Sentiment.Score}
