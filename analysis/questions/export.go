@@ -120,7 +120,7 @@ func WriteMarkdown(w io.Writer, clusters []Cluster, title string) error {
 		total += c.Count
 	}
 	p("%d recurring questions (%d mentions), most worth answering first. ", len(clusters), total)
-	p("Rank score = frequency × recency × engagement × unattended: questions asked often, recently, with engagement and without an answer from the brand come first.\n")
+	p("Rank score = frequency × recency × engagement × unattended × specificity: specific questions asked by many people, recently, with engagement and without an answer from the brand come first.\n")
 	for _, c := range clusters {
 		p("\n## %d. %s\n\n", c.Rank, mdEscape(c.Question))
 		who := plural(c.Count, "time", "times")
