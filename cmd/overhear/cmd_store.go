@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -317,6 +318,20 @@ func (m *Main) fromServe(ctx context.Context, cfg *Config, addr, apiPath string)
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return fmt.Errorf("http://%s%s: %s: %s", addr, apiPath, resp.Status, strings.TrimSpace(string(body)))
+	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		// Print what the command prints when it reads the file itself: indented JSON.
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, bytes.TrimSpace(body), "", "  "); err != nil {
+			return fmt.Errorf("http://%s%s: invalid JSON: %w", addr, apiPath, err)
+		}
+		buf.WriteByte('\n')
+		_, err = m.Stdout.Write(buf.Bytes())
+		return err
 	}
 	_, err = io.Copy(m.Stdout, resp.Body)
 	return err
