@@ -75,9 +75,9 @@ func TestRankScoreOrdering(t *testing.T) {
 	tests := map[string]struct{ better, worse []Record }{
 		"frequency":        {better: []Record{base, other}, worse: []Record{base}},
 		"askers not posts": {better: []Record{base, other}, worse: []Record{base, again}},
-		"recency":    {better: []Record{base}, worse: []Record{withTime(base, now.Add(-60*24*time.Hour))}},
-		"engagement": {better: []Record{withScore(base, 100)}, worse: []Record{base}},
-		"unattended": {better: []Record{withUnattended(base)}, worse: []Record{base}},
+		"recency":          {better: []Record{base}, worse: []Record{withTime(base, now.Add(-60*24*time.Hour))}},
+		"engagement":       {better: []Record{withScore(base, 100)}, worse: []Record{base}},
+		"unattended":       {better: []Record{withUnattended(base)}, worse: []Record{base}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -33,11 +33,13 @@ type Result struct {
 }
 
 // Model is a trained sentiment model: a lexicon and two linear heads, one for whole texts and
-// one for sentiment toward a target. Model is safe for concurrent use.
+// one for sentiment toward a target, and net heads ensembled with the first. Model is safe for
+// concurrent use.
 type Model struct {
 	lex    lexicon
 	text   head
 	target head
+	ens    *ensemble // nets ensembled with the text head; nil: none
 	pool   sync.Pool // of *extractor
 }
 
@@ -157,9 +159,19 @@ func (m *Model) extractor() *extractor {
 func (m *Model) Score(text string) Result {
 	e := m.extractor()
 	e.textFeatures(text)
-	r := result(m.text.logits(e.feats), e.doc.sarcasm)
+	r := result(m.textLogits(e.feats), e.doc.sarcasm)
 	m.pool.Put(e)
 	return r
+}
+
+// textLogits are the label scores of a whole text: the linear text head's, ensembled with the
+// net head's when the model has one.
+func (m *Model) textLogits(fs []feat) [3]float32 {
+	z := m.text.logits(fs)
+	if m.ens != nil {
+		z = m.ens.logits(z, fs)
+	}
+	return z
 }
 
 // ScoreTarget scores the sentiment toward the target occurring at the given byte spans of text
@@ -319,10 +331,15 @@ func Default() (*Model, error) {
 //	  bits uint8, k uint8 (classes), groups [k]uint8 (class → label),
 //	  scale float32, bias [k]float32, offset [3]float32, invTemp float32,
 //	  rows uint32, then rows × (uvarint bucket delta, k × int8 quantize(weight, scale))
+//	net heads: count uint8 (0: none), and when more: alpha float32, offset [3]float32,
+//	invTemp float32, then each net:
+//	  bits uint8, dim uint8, hidden uint8, norm float32, w1 [hidden*dim]float32, b1 [hidden]float32, w2 [3*hidden]float32,
+//	  b2 [3]float32, scale float32, rows uint32, then rows × (uvarint bucket delta,
+//	  dim × int8 quantize(weight, scale))
 //	CRC-32 (IEEE) of everything before it.
 const (
 	magic         = "OVHSENT"
-	formatVersion = 2
+	formatVersion = 3
 )
 
 // ErrFormat is returned by Load for a file that is not a sentiment model of this version.
@@ -334,9 +351,10 @@ func Load(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sentiment: read model: %w", err)
 	}
-	if len(data) < len(magic)+1+4 || string(data[:len(magic)]) != magic || data[len(magic)] != formatVersion {
+	if len(data) < len(magic)+1+4 || string(data[:len(magic)]) != magic || data[len(magic)] < 2 || data[len(magic)] > formatVersion {
 		return nil, ErrFormat
 	}
+	version := data[len(magic)] // 2: no net head
 	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
 	if crc32.ChecksumIEEE(body) != sum {
 		return nil, fmt.Errorf("sentiment: model checksum mismatch: %w", ErrFormat)
@@ -379,6 +397,23 @@ func Load(r io.Reader) (*Model, error) {
 			for c := 0; c < k; c++ {
 				h.w[idx*uint64(k)+uint64(c)] = dequantize(int8(d.byte()), scale)
 			}
+		}
+	}
+	if version >= 3 {
+		if k := int(d.byte()); k > 0 {
+			en := &ensemble{alpha: d.f32()}
+			for c := range en.offset {
+				en.offset[c] = d.f32()
+			}
+			en.invTemp = d.f32()
+			for i := 0; i < k; i++ {
+				n, err := decodeNet(&d)
+				if err != nil {
+					return nil, err
+				}
+				en.nets = append(en.nets, n)
+			}
+			m.ens = en
 		}
 	}
 	if d.err != nil {
@@ -475,6 +510,19 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		}
 		buf.Write(le.AppendUint32(nil, n))
 		buf.Write(rows.Bytes())
+	}
+	if m.ens == nil {
+		buf.WriteByte(0)
+	} else {
+		buf.WriteByte(byte(len(m.ens.nets)))
+		f32(m.ens.alpha)
+		for _, v := range m.ens.offset {
+			f32(v)
+		}
+		f32(m.ens.invTemp)
+		for _, n := range m.ens.nets {
+			n.encode(&buf)
+		}
 	}
 	buf.Write(le.AppendUint32(nil, crc32.ChecksumIEEE(buf.Bytes())))
 	bw := bufio.NewWriter(w)

@@ -236,7 +236,9 @@ func TestTrainDeterministic(t *testing.T) {
 		{Text: "Acme is bad but Globex is great", Label: 2, Spans: [][2]int{{16, 22}}},
 		{Text: "I met Acme people today", Label: 1, Spans: [][2]int{{6, 10}}},
 	}
-	cfg := TrainConfig{TextBits: 10, TargetBits: 10, Epochs: 3, Rate: 0.1, L2: 1e-6, Dropout: 0.2, Bags: 2, Seed: 1}
+	cfg := TrainConfig{TextBits: 10, TargetBits: 10, Epochs: 3, Rate: 0.1, L2: 1e-6, Dropout: 0.2, Bags: 2, Seed: 1,
+		Net: NetConfig{Bits: 10, Dim: 8, Hidden: 8, Epochs: 3, Rate: 0.05, Dropout: 0.2, Norm: 0.5, Aux: 0.5, AuxK: 28, Count: 2, Seed: 1}}
+	text[0].Emotions = []int{0, 17}
 	build := func(cfg TrainConfig) []byte {
 		t.Helper()
 		m := NewModel(lex)
@@ -258,9 +260,16 @@ func TestTrainDeterministic(t *testing.T) {
 	if bytes.Equal(a, build(cfg)) {
 		t.Errorf("a different seed gave the same model: the test cannot tell runs apart")
 	}
+	cfg.Seed, cfg.Net.Seed = 1, 2
+	if bytes.Equal(a, build(cfg)) {
+		t.Errorf("a different net seed gave the same model: the net heads are not in the file")
+	}
 	m, err := Load(bytes.NewReader(a))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if m.ens == nil || len(m.ens.nets) != 2 {
+		t.Fatalf("fixture model has no net heads after a round trip")
 	}
 	if r := m.Score("great :)"); r.Label != Positive {
 		t.Errorf("fixture model: Score(great :)) = %+v, want positive", r)
@@ -350,5 +359,27 @@ func TestTrainFineClasses(t *testing.T) {
 	text[0].Classes = []int{1} // class 1 is neutral, the example positive
 	if err := NewModel(lex).Train(text, target, cfg); err == nil {
 		t.Error("a class outside the example's label: no error")
+	}
+}
+
+// TestEscapedText checks that text with literal \uXXXX escapes (scraped through a double JSON
+// encoding, as in "I\u2019m") reads as the text it encodes, for a whole text and a target.
+func TestEscapedText(t *testing.T) {
+	m := mustDefault(t)
+	for _, tt := range []struct{ escaped, plain string }{
+		{`I don\u2019t like this at all`, "I don’t like this at all"},
+		{`Going to the show in Washington\u002c DC tomorrow`, "Going to the show in Washington, DC tomorrow"},
+		{`love it \ud83d\ude0d`, "love it 😍"},
+	} {
+		if a, b := m.Score(tt.escaped), m.Score(tt.plain); a != b {
+			t.Errorf("Score(%q) = %+v, Score(%q) = %+v, want the same", tt.escaped, a, tt.plain, b)
+		}
+	}
+	text := `Acme\u2019s app is awful\u002c but Globex is great`
+	plain := "Acme’s app is awful, but Globex is great"
+	for _, target := range []string{"Acme", "Globex"} {
+		if a, b := m.ScoreTargetPhrase(text, target), m.ScoreTargetPhrase(plain, target); a != b {
+			t.Errorf("ScoreTargetPhrase(escaped, %s) = %+v, on the plain text %+v", target, a, b)
+		}
 	}
 }

@@ -169,12 +169,17 @@ type tokenizer struct {
 	toks []token
 	buf  []byte
 	buf2 []byte
+	esc  []byte   // text with \uXXXX escapes decoded
+	escS [][2]int // spans into esc
 	doc  docInfo
 }
 
 // tokenize fills t.toks for text. Quoted lines (Markdown "> ..."), fenced code blocks and
 // Markdown syntax are skipped; spans mark the bytes of a target (may be nil).
 func (t *tokenizer) tokenize(text string, spans [][2]int) {
+	if strings.Contains(text, `\u`) {
+		text, spans = t.unescape(text, spans)
+	}
 	t.toks = t.toks[:0]
 	t.doc = docInfo{}
 	n := len(text)
@@ -283,6 +288,64 @@ func (t *tokenizer) tokenize(text string, spans [][2]int) {
 	}
 	t.markSpans(spans)
 	t.scopes()
+}
+
+// unescape decodes JSON-style \uXXXX escapes (surrogate pairs too) that text scraped through
+// a double encoding keeps literally ("I\u2019m", "Washington\u002c DC"), and moves spans along.
+func (t *tokenizer) unescape(text string, spans [][2]int) (string, [][2]int) {
+	b := t.esc[:0]
+	t.escS = append(t.escS[:0], spans...)
+	moved := func(i int) {
+		for k, sp := range spans {
+			if sp[0] == i {
+				t.escS[k][0] = len(b)
+			}
+			if sp[1] == i {
+				t.escS[k][1] = len(b)
+			}
+		}
+	}
+	for i := 0; i < len(text); {
+		moved(i)
+		if r, n := escapeAt(text, i); n > 0 {
+			if r2, n2 := escapeAt(text, i+n); n2 > 0 && r >= 0xD800 && r < 0xDC00 && r2 >= 0xDC00 && r2 < 0xE000 {
+				r, n = 0x10000+(r-0xD800)<<10+(r2-0xDC00), n+n2
+			}
+			if r >= 0xD800 && r < 0xE000 {
+				r = utf8.RuneError
+			}
+			b = utf8.AppendRune(b, r)
+			i += n
+			continue
+		}
+		b = append(b, text[i])
+		i++
+	}
+	moved(len(text))
+	t.esc = b
+	if len(spans) == 0 {
+		return string(b), nil
+	}
+	return string(b), t.escS
+}
+
+// escapeAt returns the rune of a \uXXXX escape at text[i] and its length, or 0, 0.
+func escapeAt(text string, i int) (rune, int) {
+	if i+6 > len(text) || text[i] != '\\' || text[i+1] != 'u' {
+		return 0, 0
+	}
+	var r rune
+	for _, c := range []byte(text[i+2 : i+6]) {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c|0x20 >= 'a' && c|0x20 <= 'f':
+			r = r<<4 | rune(c|0x20-'a'+10)
+		default:
+			return 0, 0
+		}
+	}
+	return r, 6
 }
 
 func skipLine(text string, i int) int {

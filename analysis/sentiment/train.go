@@ -17,6 +17,9 @@ type Example struct {
 	Classes []int
 	Spans   [][2]int // byte spans of the target, for the target head; nil for a whole text
 	Weight  float32  // 0 means 1
+	// Emotions are auxiliary classes of a whole text (GoEmotions' emotion ids) that the net
+	// head learns alongside the label (see NetConfig.Aux); nil means none.
+	Emotions []int
 }
 
 // TrainConfig sets the training hyper-parameters. The zero value is not useful; start from
@@ -33,10 +36,13 @@ type TrainConfig struct {
 	// TextClasses maps each fine class of the text head to its label (0 negative, 1 neutral,
 	// 2 positive); nil means the three labels themselves.
 	TextClasses []uint8
+	// Net is the net head ensembled with the text head; Net.Dim 0 means none.
+	Net NetConfig
 }
 
 // DefaultTrainConfig is the configuration the embedded model is trained with.
-var DefaultTrainConfig = TrainConfig{TextBits: 20, TargetBits: 18, Epochs: 4, Rate: 0.01, L2: 1e-6, Dropout: 0.2, Bags: 1, Seed: 4}
+var DefaultTrainConfig = TrainConfig{TextBits: 20, TargetBits: 18, Epochs: 4, Rate: 0.01, L2: 1e-6, Dropout: 0.2, Bags: 1, Seed: 4,
+	Net: NetConfig{Bits: 17, Dim: 16, Hidden: 32, Epochs: 1, Rate: 0.05, Dropout: 0.2, Norm: 0.5, Aux: 0.5, AuxK: 28, Count: 1, Seed: 7}}
 
 // NewModel returns an untrained model with lexicon lex (word or emoji → valence in [-4, 4];
 // words are lower case without apostrophes, as the tokenizer normalises them).
@@ -95,6 +101,21 @@ func (m *Model) Train(text, target []Example, cfg TrainConfig) error {
 	})
 	m.text.roundTrip()
 	m.target.roundTrip()
+	m.ens = nil
+	if nc := cfg.Net; nc.Dim > 0 {
+		if nc.Bits < 8 || nc.Bits > 24 || nc.Dim > maxNetDim || nc.Hidden < 1 || nc.Hidden > maxNetHidden || nc.Epochs < 1 || nc.Count > 255 {
+			return fmt.Errorf("sentiment: train: bad net config %+v", nc)
+		}
+		m.ens = &ensemble{alpha: 1, invTemp: 1}
+		for i := 0; i < max(nc.Count, 1); i++ {
+			c := nc
+			c.Seed = nc.Seed + uint64(i)*1000
+			m.ens.nets = append(m.ens.nets, trainNet(text, c, func(x Example) []feat {
+				e.textFeatures(x.Text)
+				return e.feats
+			}))
+		}
+	}
 	return nil
 }
 
@@ -293,6 +314,141 @@ func (m *Model) Tune(text, target []TuneSet) {
 		}
 		return e.feats
 	})
+	if m.ens != nil && len(text) > 0 {
+		tuneEnsemble(m, text, e)
+	}
+}
+
+// tuneEnsemble picks the nets' share of the ensemble, then the ensemble's offsets and
+// temperature, to maximise the mean metric over the tune sets. It changes no weight.
+func tuneEnsemble(m *Model, sets []TuneSet, e *extractor) {
+	n := m.ens
+	lin := make([][][3]float32, len(sets))
+	nn := make([][][3]float32, len(sets))
+	for s, set := range sets {
+		for _, x := range set.Examples {
+			e.textFeatures(x.Text)
+			lin[s] = append(lin[s], m.text.logits(e.feats))
+			nn[s] = append(nn[s], n.netLogProbs(e.feats))
+		}
+	}
+	bestScore := -1.0
+	var bestAlpha float32
+	var bestOff [3]float32
+	mixed := make([][][3]float32, len(sets))
+	for step := 0; step <= 20; step++ {
+		alpha := float32(step) / 20
+		for s := range sets {
+			mixed[s] = mixed[s][:0]
+			for i := range lin[s] {
+				var z [3]float32
+				for c := range z {
+					z[c] = (1-alpha)*lin[s][i][c] + alpha*nn[s][i][c]
+				}
+				mixed[s] = append(mixed[s], z)
+			}
+		}
+		off, score := bestOffsets(sets, mixed)
+		if score > bestScore+1e-9 {
+			bestScore, bestAlpha, bestOff = score, alpha, off
+		}
+	}
+	n.alpha, n.offset, n.invTemp = bestAlpha, bestOff, 1
+	for s := range sets {
+		for i := range lin[s] {
+			for c := range mixed[s][i] {
+				mixed[s][i][c] = (1-bestAlpha)*lin[s][i][c] + bestAlpha*nn[s][i][c]
+			}
+		}
+	}
+	n.invTemp = bestInvTemp(sets, mixed, bestOff)
+}
+
+// bestOffsets searches the decision offsets of the negative and positive labels (neutral's is
+// 0) on a grid, maximising the summed metric of the sets; on a tie it keeps the smaller ones.
+func bestOffsets(sets []TuneSet, raw [][][3]float32) ([3]float32, float64) {
+	best, bestScore := [3]float32{}, -1.0
+	for a := -30; a <= 30; a++ {
+		for b := -30; b <= 30; b++ {
+			off := [3]float32{float32(a) * 0.05, 0, float32(b) * 0.05}
+			var total float64
+			for s, set := range sets {
+				var conf [3][3]int
+				for i, x := range set.Examples {
+					conf[x.Label][argmax(raw[s][i], off)]++
+				}
+				total += set.Metric(confusionEval(conf))
+			}
+			if total > bestScore+1e-9 || (total > bestScore-1e-9 && abs32(off[0])+abs32(off[2]) < abs32(best[0])+abs32(best[2])) {
+				best, bestScore = off, max(total, bestScore)
+			}
+		}
+	}
+	return best, bestScore
+}
+
+// bestInvTemp fits a temperature by grid search on the log-loss.
+func bestInvTemp(sets []TuneSet, raw [][][3]float32, off [3]float32) float32 {
+	bestT, bestLoss := float32(1), math.Inf(1)
+	for t := 0.3; t <= 3.0001; t += 0.05 {
+		var loss float64
+		for s, set := range sets {
+			for i, x := range set.Examples {
+				z := raw[s][i]
+				for c := range z {
+					z[c] = (z[c] + off[c]) / float32(t)
+				}
+				loss -= math.Log(max(softmax(z)[x.Label], 1e-12))
+			}
+		}
+		if loss < bestLoss {
+			bestT, bestLoss = float32(1/t), loss
+		}
+	}
+	return bestT
+}
+
+// confusionEval is Evaluate for a three-label confusion matrix (rows gold, columns
+// predicted), without the label strings: fast enough to call in a grid search.
+func confusionEval(conf [3][3]int) Evaluation {
+	var e Evaluation
+	correct := 0
+	for g := range conf {
+		for p := range conf[g] {
+			e.N += conf[g][p]
+		}
+		correct += conf[g][g]
+	}
+	if e.N > 0 {
+		e.Accuracy = float64(correct) / float64(e.N)
+	}
+	k := 0
+	for l := range conf {
+		tp, support, predicted := conf[l][l], 0, 0
+		for j := range conf {
+			support += conf[l][j]
+			predicted += conf[j][l]
+		}
+		if support == 0 {
+			continue
+		}
+		k++
+		var p, r, f float64
+		if predicted > 0 {
+			p = float64(tp) / float64(predicted)
+		}
+		r = float64(tp) / float64(support)
+		if p+r > 0 {
+			f = 2 * p * r / (p + r)
+		}
+		e.MacroF1 += f
+		e.MacroRecall += r
+	}
+	if k > 0 {
+		e.MacroF1 /= float64(k)
+		e.MacroRecall /= float64(k)
+	}
+	return e
 }
 
 func tuneHead(h *head, sets []TuneSet, featurize func(Example) []feat) {

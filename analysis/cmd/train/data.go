@@ -112,6 +112,11 @@ func goEmotions(path string, classes map[string]int, ambiguousWeight float32) ([
 		} else {
 			continue
 		}
+		for _, id := range strings.Split(cols[2], ",") {
+			if k, err := strconv.Atoi(id); err == nil && k >= 0 && k < 28 && !slices.Contains(x.Emotions, k) {
+				x.Emotions = append(x.Emotions, k)
+			}
+		}
 		if classes != nil {
 			for _, id := range strings.Split(cols[2], ",") {
 				if c, ok := classes[id]; ok && emotionClasses[c].label == x.Label && !slices.Contains(x.Classes, c) {

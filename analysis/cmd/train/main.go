@@ -81,6 +81,17 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.wTargetCF, "w-brand-target", 0.5, "weight of the CrowdFlower brand tweets in the target head")
 	fs.Float64Var(&o.wComplaint, "w-complaint", 0.5, "weight of the complaint tweets (as negative) in the text head")
 	fs.Float64Var(&o.wAmbig, "w-ambiguous", 0.3, "weight of GoEmotions' ambiguous comments as neutral (0: dropped)")
+	netBits := fs.Uint("net-bits", uint(o.cfg.Net.Bits), "log2 of the net head's embedding buckets")
+	fs.IntVar(&o.cfg.Net.Dim, "net-dim", o.cfg.Net.Dim, "net head's embedding size (0: no net head)")
+	fs.Float64Var(&o.cfg.Net.Average, "net-average", o.cfg.Net.Average, "average the net head's weights from this fraction of training on (0: off)")
+	fs.IntVar(&o.cfg.Net.Count, "net-count", o.cfg.Net.Count, "net heads averaged (each with its own seed)")
+	fs.IntVar(&o.cfg.Net.Hidden, "net-hidden", o.cfg.Net.Hidden, "net head's hidden units")
+	fs.IntVar(&o.cfg.Net.Epochs, "net-epochs", o.cfg.Net.Epochs, "net head's training passes")
+	fs.Float64Var(&o.cfg.Net.Rate, "net-rate", o.cfg.Net.Rate, "net head's AdaGrad learning rate")
+	fs.Float64Var(&o.cfg.Net.Dropout, "net-dropout", o.cfg.Net.Dropout, "net head's n-gram dropout probability")
+	fs.Float64Var(&o.cfg.Net.Norm, "net-norm", o.cfg.Net.Norm, "net head's n-gram sum is scaled by count^-norm")
+	fs.Float64Var(&o.cfg.Net.Aux, "net-aux", o.cfg.Net.Aux, "weight of the net head's auxiliary GoEmotions emotion loss")
+	fs.Uint64Var(&o.cfg.Net.Seed, "net-seed", o.cfg.Net.Seed, "net head's initialisation and shuffling seed")
 	fs.BoolVar(&o.quiet, "q", false, "print nothing but the figures")
 	fs.BoolVar(&o.emotions, "emotions", false, "give the text head GoEmotions' emotion groups as classes (measured worse: see README)")
 	if err := fs.Parse(args); err != nil {
@@ -92,7 +103,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, usageError{fmt.Errorf("train: unexpected arguments %q", fs.Args())}
 	}
-	o.cfg.TextBits, o.cfg.TargetBits = uint8(*bits), uint8(*tbits)
+	o.cfg.TextBits, o.cfg.TargetBits, o.cfg.Net.Bits = uint8(*bits), uint8(*tbits), uint8(*netBits)
 	if o.emotions {
 		o.cfg.TextClasses = textClasses()
 	}

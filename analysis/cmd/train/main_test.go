@@ -21,7 +21,7 @@ func TestTrainDeterministic(t *testing.T) {
 	build := func(name string, extra ...string) []byte {
 		t.Helper()
 		out := filepath.Join(dir, name)
-		args := append([]string{"--data", "testdata/data", "--out", out, "--bits", "12", "--target-bits", "12", "-q"}, extra...)
+		args := append([]string{"--data", "testdata/data", "--out", out, "--bits", "12", "--target-bits", "12", "--net-bits", "12", "-q"}, extra...)
 		if err := run(context.Background(), args, io.Discard, io.Discard); err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestTrainDeterministic(t *testing.T) {
 func TestEvalReport(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "m.bin")
 	var stdout bytes.Buffer
-	args := []string{"--data", "testdata/data", "--out", out, "--bits", "12", "--target-bits", "12", "-q", "--eval"}
+	args := []string{"--data", "testdata/data", "--out", out, "--bits", "12", "--target-bits", "12", "--net-bits", "12", "-q", "--eval"}
 	if err := run(context.Background(), args, &stdout, io.Discard); err != nil {
 		t.Fatal(err)
 	}
