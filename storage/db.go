@@ -205,6 +205,21 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
+// Ping reports whether the store answers a read: cheap enough for every health check, unlike
+// Check.
+func (db *DB) Ping(ctx context.Context) error {
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if getBucketValue(tx, keyVersion, bucketV1, bucketMeta) == nil {
+			return errSchema
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("storage: ping: %w", err)
+	}
+	return nil
+}
+
 // Check verifies the file's page structure, as `bbolt check` does.
 func (db *DB) Check(ctx context.Context) error {
 	return db.bolt.View(func(tx *bolt.Tx) error {

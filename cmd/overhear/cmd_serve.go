@@ -59,7 +59,7 @@ func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool,
 		if poll && !running.Load() {
 			return errors.New("scheduler not running")
 		}
-		return app.db.Check(ctx)
+		return app.db.Ping(ctx)
 	}
 	host, _, _ := strings.Cut(listen, ":")
 	if !isLoopback(host) {
