@@ -154,13 +154,33 @@ func Escape(s string, n int) string {
 	return cut(s, n)
 }
 
-var mentions = strings.NewReplacer(
-	"@channel", "@\u200bchannel", "@Channel", "@\u200bChannel", "@CHANNEL", "@\u200bCHANNEL",
-	"@here", "@\u200bhere", "@Here", "@\u200bHere", "@HERE", "@\u200bHERE",
-	"@everyone", "@\u200beveryone", "@Everyone", "@\u200bEveryone", "@EVERYONE", "@\u200bEVERYONE",
-)
+// broadcasts are the words that, after an @, notify a whole channel or workspace.
+var broadcasts = []string{"channel", "here", "everyone"}
 
-func defuse(s string) string { return mentions.Replace(strings.ToValidUTF8(s, "\uFFFD")) }
+// defuse repairs invalid UTF-8 and puts a zero-width space after the @ of @channel, @here and
+// @everyone in any letter case ("@ChAnnel" too, which the fuzzer found getting through).
+func defuse(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] != '@' {
+			continue
+		}
+		rest := s[i+1:]
+		for _, w := range broadcasts {
+			if len(rest) >= len(w) && strings.EqualFold(rest[:len(w)], w) {
+				b.WriteString("\u200b")
+				break
+			}
+		}
+	}
+	return b.String()
+}
 
 // plainText prepares text for a plain_text object, which Slack never parses for mentions or
 // links: angle brackets become look-alikes so nothing can even look like markup, and the text

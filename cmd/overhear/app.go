@@ -141,8 +141,29 @@ func (a *App) handlePoll(ctx context.Context, p agent.Poll) error {
 			extra = append(extra, storage.Participation{Source: p.Instance.Source, ThreadID: ta.ThreadID, Brands: brands, At: a.now()})
 		}
 	}
-	_, _, err := a.process(ctx, p.Items, extra, p.Instance.Key(), p.State)
+	_, _, err := a.process(ctx, a.withinRetention(p.Items), extra, p.Instance.Key(), p.State)
 	return err
+}
+
+// withinRetention drops polled items that retention would prune. Storing them would only have
+// the next prune delete them, after which the next poll that still sees them (a quiet feed's
+// old entries) would store and count them again, over and over.
+func (a *App) withinRetention(items []oc.Mention) []oc.Mention {
+	r := a.cfg.Storage.Retention.D()
+	if r <= 0 {
+		return items
+	}
+	cutoff := a.now().Add(-r)
+	kept := make([]oc.Mention, 0, len(items))
+	for _, it := range items {
+		if it.CreatedAt.IsZero() || !it.CreatedAt.Before(cutoff) {
+			kept = append(kept, it)
+		}
+	}
+	if n := len(items) - len(kept); n > 0 {
+		a.logger.Debug("skipped polled items older than the retention", "items", n, "retention", a.cfg.Storage.Retention.String())
+	}
+	return kept
 }
 
 // process analyses items and commits them with the given participation and collector state.

@@ -86,7 +86,7 @@ func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool,
 			app.agent.Run(ctx)
 			running.Store(false)
 		}()
-		go app.every(ctx, time.Hour, app.prune)
+		go app.every(ctx, app.cfg.Storage.PruneEvery.D(), app.prune)
 		for _, in := range app.agent.Instances() {
 			if dc, ok := in.Collector.(collectors.DeletionChecker); ok && dc.RecheckInterval() > 0 {
 				go app.after(ctx, dc.RecheckInterval(), func(ctx context.Context) { app.recheckDeletions(ctx, in, dc) })

@@ -53,6 +53,8 @@ type StorageConfig struct {
 	Path string `yaml:"path" json:"path"`
 	// Retention deletes mentions older than this; 0 keeps everything.
 	Retention collectors.Duration `yaml:"retention" json:"retention"`
+	// PruneEvery is how often serve applies retention (default 1h).
+	PruneEvery collectors.Duration `yaml:"prune_every" json:"prune_every"`
 }
 
 // HTTPConfig is the `http:` block.
@@ -80,7 +82,7 @@ type SourceInstance struct {
 // DefaultConfig returns the built-in defaults that a file's values override.
 func DefaultConfig() *Config {
 	return &Config{
-		Storage: StorageConfig{Path: "overhear.db", Retention: collectors.Duration(90 * 24 * time.Hour)},
+		Storage: StorageConfig{Path: "overhear.db", Retention: collectors.Duration(90 * 24 * time.Hour), PruneEvery: collectors.Duration(time.Hour)},
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:9464"},
 		Log:     LogConfig{Level: "info", Format: "text"},
 		Alerts:  alerts.Config{Every: collectors.Duration(time.Minute)},
@@ -371,6 +373,9 @@ func (c *Config) Validate() error {
 	}
 	if r := c.Storage.Retention.D(); r != 0 && r < time.Hour {
 		return c.errorAt("$.storage.retention", "must be at least 1h (or 0 to keep everything)")
+	}
+	if c.Storage.PruneEvery.D() < time.Second {
+		return c.errorAt("$.storage.prune_every", "must be at least 1s")
 	}
 	tok, err := collectors.ResolveSecret(c.HTTP.AuthToken, c.HTTP.AuthTokenFile, "auth_token")
 	if err != nil {

@@ -36,13 +36,19 @@ func Parse(body []byte) (*gofeed.Feed, error) {
 
 // sniffCharset converts a document that is not UTF-8 and does not declare its encoding from
 // Windows-1252 (a superset of ISO-8859-1, the usual culprit), so such feeds parse instead of
-// failing on the first accented letter. Declared encodings are left to the XML decoder.
+// failing on the first accented letter. A document that declares UTF-8 but holds invalid
+// sequences gets them replaced with U+FFFD: the XML decoder would otherwise reject the whole
+// feed, on every poll, for one bad byte. Other declared encodings are left to the XML decoder.
 func sniffCharset(body []byte) []byte {
 	if utf8.Valid(body) {
 		return body
 	}
-	head := body[:min(len(body), 200)]
-	if bytes.Contains(head, []byte("encoding=")) {
+	head := bytes.ToLower(body[:min(len(body), 200)])
+	if i := bytes.Index(head, []byte("encoding=")); i >= 0 {
+		enc := bytes.TrimLeft(head[i+len("encoding="):], `"' `)
+		if bytes.HasPrefix(enc, []byte("utf-8")) || bytes.HasPrefix(enc, []byte("utf8")) {
+			return bytes.ToValidUTF8(body, []byte("\uFFFD"))
+		}
 		return body
 	}
 	out, err := charmap.Windows1252.NewDecoder().Bytes(body)
