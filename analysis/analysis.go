@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/overhear/overhear/collectors"
 )
@@ -81,6 +82,10 @@ type Scorer interface {
 	ScoreTarget(text string, spans [][2]int) Sentiment
 	// ScoreTargetPhrase finds phrase in text and scores the sentiment toward it.
 	ScoreTargetPhrase(text, phrase string) Sentiment
+	// ScoreWithTargets scores the whole text and the sentiment toward each target (the spans
+	// of one target each), reading the text once: it returns Score(text) and appends
+	// ScoreTarget(text, targets[i]) for each target to dst.
+	ScoreWithTargets(text string, targets [][][2]int, dst []Sentiment) (Sentiment, []Sentiment)
 }
 
 // QuestionDetector returns the question sentences of a text.
@@ -157,34 +162,28 @@ func (a *Analyzer) Brands() []collectors.Brand { return a.brands }
 func (a *Analyzer) Analyze(m collectors.Mention) Result {
 	m.Normalize()
 	r := Result{Mention: m}
-	a.match(&r)
-	a.score(&r)
+	a.match(&r, true)
 	a.questions(&r)
 	a.judgeAbsence(&r, nil)
 	return r
 }
 
-// Stages returns the pipeline's analysis stages: normalize and match (dropping results that
-// match nothing), then sentiment and questions. participants, when non-nil, tells which brands'
-// accounts took part in a thread (see ThreadParticipants).
+// Stages returns the pipeline's analysis stages: normalize, match and score sentiment (for the
+// whole text and toward each matched brand, reading the text once; results that match nothing
+// are dropped unscored), then questions and attendance. participants, when non-nil, tells which
+// brands' accounts took part in a thread (see ThreadParticipants).
 func (a *Analyzer) Stages(participants ThreadParticipants) Pipeline {
 	return Pipeline{
 		StageFunc(func(_ context.Context, rs []Result) ([]Result, error) {
 			kept := rs[:0]
 			for i := range rs {
 				rs[i].Mention.Normalize()
-				a.match(&rs[i])
+				a.match(&rs[i], false)
 				if rs[i].Matched() {
 					kept = append(kept, rs[i])
 				}
 			}
 			return kept, nil
-		}),
-		StageFunc(func(_ context.Context, rs []Result) ([]Result, error) {
-			for i := range rs {
-				a.score(&rs[i])
-			}
-			return rs, nil
 		}),
 		StageFunc(func(_ context.Context, rs []Result) ([]Result, error) {
 			for i := range rs {
@@ -211,12 +210,18 @@ func (a *Analyzer) Stages(participants ThreadParticipants) Pipeline {
 // ThreadParticipants returns the names of the brands whose accounts posted in a thread.
 type ThreadParticipants func(ctx context.Context, source, threadID string) ([]string, error)
 
-func (a *Analyzer) match(r *Result) {
+// match sets r's brands and topics. When r matched something, or always, it also scores the
+// sentiment of the whole text and toward each matched brand (where its query matched, while
+// the spans are at hand), so each text is matched once and read once by the scorer.
+func (a *Analyzer) match(r *Result, always bool) {
 	r.Brands, r.Topics = r.Brands[:0], r.Topics[:0]
 	text := r.FullText()
+	sc := scratchPool.Get().(*scratch)
+	sc.targets = sc.targets[:0]
 	for _, m := range a.matcher.Match(text) {
 		if m.Query < len(a.brands) {
-			r.Brands = append(r.Brands, BrandResult{Name: a.brands[m.Query].Name, Sentiment: a.targetSentiment(text, m.Spans)})
+			r.Brands = append(r.Brands, BrandResult{Name: a.brands[m.Query].Name})
+			sc.targets = append(sc.targets, m.Spans)
 		} else {
 			r.Topics = append(r.Topics, a.topics[m.Query-len(a.brands)].Name)
 		}
@@ -227,23 +232,35 @@ func (a *Analyzer) match(r *Result) {
 	if r.Topics == nil {
 		r.Topics = []string{}
 	}
-}
-
-// targetSentiment scores the sentiment toward a brand where its query matched, while the
-// spans are at hand, so each text is matched once.
-func (a *Analyzer) targetSentiment(text string, spans [][2]int) Sentiment {
-	if a.scorer == nil {
-		return Sentiment{Label: Neutral}
+	if always || r.Matched() {
+		a.score(r, text, sc)
 	}
-	return a.scorer.ScoreTarget(text, spans)
+	clear(sc.targets) // drop the matcher's spans
+	scratchPool.Put(sc)
 }
 
-func (a *Analyzer) score(r *Result) {
+// scratch holds the per-mention buffers of match.
+type scratch struct {
+	targets [][][2]int
+	out     []Sentiment
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// score sets the sentiment of the whole text and toward each brand, whose spans are
+// sc.targets.
+func (a *Analyzer) score(r *Result, text string, sc *scratch) {
 	if a.scorer == nil {
 		r.Sentiment = Sentiment{Label: Neutral}
+		for i := range r.Brands {
+			r.Brands[i].Sentiment = Sentiment{Label: Neutral}
+		}
 		return
 	}
-	r.Sentiment = a.scorer.Score(r.FullText())
+	r.Sentiment, sc.out = a.scorer.ScoreWithTargets(text, sc.targets, sc.out[:0])
+	for i := range r.Brands {
+		r.Brands[i].Sentiment = sc.out[i]
+	}
 }
 
 func (a *Analyzer) questions(r *Result) {

@@ -30,6 +30,16 @@ func (s modelScorer) ScoreTargetPhrase(text, phrase string) Sentiment {
 	return Sentiment(s.m.ScoreTargetPhrase(text, phrase))
 }
 
+func (s modelScorer) ScoreWithTargets(text string, targets [][][2]int, dst []Sentiment) (Sentiment, []Sentiment) {
+	d := s.m.Parse(text)
+	for _, spans := range targets {
+		dst = append(dst, Sentiment(d.Target(spans)))
+	}
+	r := Sentiment(d.Score())
+	d.Release()
+	return r, dst
+}
+
 // DefaultQuestionDetector returns the question detector.
 func DefaultQuestionDetector() QuestionDetector { return questions.Detect }
 

@@ -2,6 +2,7 @@ package sentiment
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -61,6 +62,94 @@ func BenchmarkLoad(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := Load(bytes.NewReader(embedded)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// longPost is a real Reddit post (title and body, 1–3 KB) with the spans of the brands it names.
+type longPost struct {
+	text    string
+	targets [][][2]int
+}
+
+// benchPosts reads six real Reddit posts that name two or three of Ollama, LM Studio and
+// llama.cpp (see testdata/README.md), with each brand's spans as the pipeline's matcher finds
+// them.
+func benchPosts(tb testing.TB) []longPost {
+	tb.Helper()
+	f, err := os.ReadFile("testdata/posts.jsonl")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []longPost
+	for _, line := range strings.Split(strings.TrimSpace(string(f)), "\n") {
+		var p struct {
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			tb.Fatal(err)
+		}
+		lp := longPost{text: p.Text}
+		for _, brand := range []string{"ollama", "lm studio", "llama.cpp"} {
+			if sp := FindPhrase(p.Text, brand); len(sp) > 0 {
+				lp.targets = append(lp.targets, sp)
+			}
+		}
+		out = append(out, lp)
+	}
+	return out
+}
+
+// BenchmarkScoreLongPost scores the whole text of real Reddit posts; one op is one post.
+func BenchmarkScoreLongPost(b *testing.B) {
+	m := mustDefault(b)
+	posts := benchPosts(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Score(posts[i%len(posts)].text)
+	}
+}
+
+// BenchmarkScoreTargetLongPost scores the sentiment toward one brand of a real Reddit post;
+// one op is one brand.
+func BenchmarkScoreTargetLongPost(b *testing.B) {
+	m := mustDefault(b)
+	posts := benchPosts(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := &posts[i%len(posts)]
+		m.ScoreTarget(p.text, p.targets[(i/len(posts))%len(p.targets)])
+	}
+}
+
+// BenchmarkPostWithBrands scores a real Reddit post as the pipeline does, the whole text and
+// every brand it names (two or three), in one pass (ScoreWithTargets); one op is one post.
+func BenchmarkPostWithBrands(b *testing.B) {
+	m := mustDefault(b)
+	posts := benchPosts(b)
+	var out []Result
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := &posts[i%len(posts)]
+		_, out = m.ScoreWithTargets(p.text, p.targets, out[:0])
+	}
+}
+
+// BenchmarkPostWithBrandsSeparately scores the same as BenchmarkPostWithBrands with a call of
+// Score and one of ScoreTarget per brand, each reading the text again.
+func BenchmarkPostWithBrandsSeparately(b *testing.B) {
+	m := mustDefault(b)
+	posts := benchPosts(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := &posts[i%len(posts)]
+		m.Score(p.text)
+		for _, sp := range p.targets {
+			m.ScoreTarget(p.text, sp)
 		}
 	}
 }

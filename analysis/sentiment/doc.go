@@ -35,6 +35,14 @@
 // lacks; its valences are stored in the model file, and its shifted sums (positive, negative,
 // net, maxima, last sentence, with "!" and caps interactions) are features the heads weigh.
 //
+// # Scoring a post and its targets
+//
+// Score and ScoreTarget each read the text. A post scored as a whole and toward several brands
+// is read once with Parse (or ScoreWithTargets): the text is tokenised once, the whole text's
+// negation and "but" scopes are applied once, and each target re-reads only the sentences that
+// hold it (those scopes never reach across a sentence end). The results are bit for bit those
+// of Score and ScoreTarget; a Doc and its buffers come from a pool, so none of this allocates.
+//
 // # Training
 //
 // go run ./analysis/cmd/train rebuilds model.bin bit for bit from ../shared/data: GoEmotions

@@ -138,10 +138,17 @@ func b2f(b bool) float32 {
 	return 0
 }
 
-// extractor builds feature vectors; it reuses its buffers between calls.
+// extractor builds feature vectors; it reuses its buffers between calls. After parse, it
+// builds those of the whole text (wholeFeatures) and toward any number of targets
+// (targetFeaturesParsed) without reading the text again.
 type extractor struct {
 	tokenizer
-	feats []feat
+	// scoped holds the whole text's tokens (raw with scopes applied) when hasScoped; work a
+	// target's (scoped, with the sentences that hold the target read again with it marked).
+	scoped    []token
+	hasScoped bool
+	work      []token
+	feats     []feat
 	// local holds text-head features of the clauses around a target; partial tells whether
 	// a contrast word sets one of them against the rest of the text (see targetFeatures).
 	local   []feat
@@ -182,8 +189,7 @@ func (e *extractor) ngrams(toks []token, ns uint64) {
 
 // denseFeats adds the lexicon and style features of toks under salt ns.
 func (e *extractor) denseFeats(toks []token, ns uint64, extraNet float32) {
-	capsOK := e.doc.capsToks*2 < e.doc.words
-	s := statsOf(toks, capsOK)
+	s := statsOf(toks, e.capsOK())
 	if extraNet > 0 {
 		s.pos += extraNet
 	} else {
@@ -225,27 +231,90 @@ func (e *extractor) denseFeats(toks []token, ns uint64, extraNet float32) {
 	d(dLenBuckets[min(words/4, len(dLenBuckets)-1)], 1)
 }
 
+// parse reads text for wholeFeatures and targetFeaturesParsed.
+func (e *extractor) parse(text string) {
+	e.scan(text)
+	e.hasScoped = false
+}
+
+// scopedToks returns the whole text's tokens, scopes applied.
+func (e *extractor) scopedToks() []token {
+	if !e.hasScoped {
+		e.scoped = append(e.scoped[:0], e.raw...)
+		scopes(e.scoped, e.capsOK())
+		e.hasScoped = true
+	}
+	return e.scoped
+}
+
 // textFeatures fills e.feats with the features of a whole text for the general head.
 func (e *extractor) textFeatures(text string) {
-	e.tokenize(text, nil)
+	e.parse(text)
+	e.wholeFeatures()
+}
+
+// wholeFeatures fills e.feats with the features of the text parsed for the general head.
+func (e *extractor) wholeFeatures() {
+	toks := e.scopedToks()
 	e.feats = e.feats[:0]
-	e.ngrams(e.toks, 0)
-	e.denseFeats(e.toks, 0, 0)
+	e.ngrams(toks, 0)
+	e.denseFeats(toks, 0, 0)
 }
 
 // targetFeatures fills e.feats with the features for sentiment toward the target at spans. It
 // returns false when no token of the text overlaps a span.
 func (e *extractor) targetFeatures(text string, spans [][2]int) bool {
-	e.tokenize(text, spans)
-	e.feats = e.feats[:0]
-	toks := e.toks
+	e.parse(text)
+	return e.targetFeaturesParsed(spans)
+}
+
+// targetTokens returns the tokens of the text parsed as tokenize(text, spans) gives them, and
+// the index of the first target token (-1, and no tokens, when no token overlaps a span). As
+// scopes reads each sentence on its own, only the sentences that hold the target are read
+// again; the others are the whole text's.
+func (e *extractor) targetTokens(spans [][2]int) ([]token, int) {
+	spans = e.mapSpans(spans)
+	if len(spans) == 0 {
+		return nil, -1
+	}
+	raw := e.raw
 	first := -1
-	for k := range toks {
-		if toks[k].flags&fTarget != 0 {
+	for k := range raw {
+		if inTarget(&raw[k], spans) {
 			first = k
 			break
 		}
 	}
+	if first < 0 {
+		return nil, -1
+	}
+	e.work = append(e.work[:0], e.scopedToks()...)
+	capsOK := e.capsOK()
+	for k := first; k < len(raw); k++ {
+		if !inTarget(&raw[k], spans) {
+			continue
+		}
+		lo, hi := k, k+1
+		for lo > 0 && !endsSentence(&raw[lo-1]) {
+			lo--
+		}
+		for hi < len(raw) && !endsSentence(&raw[hi]) {
+			hi++
+		}
+		sent := e.work[lo:hi]
+		copy(sent, raw[lo:hi])
+		markSpans(sent, spans)
+		scopes(sent, capsOK)
+		k = hi
+	}
+	return e.work, first
+}
+
+// targetFeaturesParsed fills e.feats with the features for sentiment toward the target at
+// spans of the text parsed. It returns false when no token of the text overlaps a span.
+func (e *extractor) targetFeaturesParsed(spans [][2]int) bool {
+	e.feats = e.feats[:0]
+	toks, first := e.targetTokens(spans)
 	if first < 0 {
 		return false
 	}

@@ -109,6 +109,13 @@ func (n *net) logProbs(fs []feat) [3]float32 {
 			cnt++
 		}
 		r = r[:len(acc)]
+		if f.v == 1 {
+			// An n-gram: x*1 is x exactly, so the product can be left out.
+			for d := range acc {
+				acc[d] += lut[uint8(r[d])]
+			}
+			continue
+		}
 		for d := range acc {
 			acc[d] += lut[uint8(r[d])] * f.v
 		}

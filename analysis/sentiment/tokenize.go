@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Token kinds.
@@ -164,23 +165,48 @@ func isEmoji(r rune) bool {
 }
 
 // tokenizer turns a text into tokens. It is not safe for concurrent use; the Model keeps a pool.
+//
+// Reading a text is two steps: scan reads it once into raw tokens (t.raw) and whole-text
+// signals (t.doc), which do not depend on any target; markSpans and scopes then turn a copy
+// of raw tokens into the tokens the features read, for the whole text or toward a target.
+// Both steps together are tokenize.
 type tokenizer struct {
 	lex  *lexicon
-	toks []token
+	raw  []token // scan's tokens: no target marked, no scopes applied
+	toks []token // tokenize's tokens
 	buf  []byte
 	buf2 []byte
-	esc  []byte   // text with \uXXXX escapes decoded
-	escS [][2]int // spans into esc
-	doc  docInfo
+	esc  []byte // text with \uXXXX escapes decoded
+	// escMap maps each byte offset of a text that held escapes (and its length) to the offset
+	// in esc, or to -1 inside an escape (a span ending there is left as it is); escaped tells
+	// whether the last text scanned held escapes.
+	escMap  []int32
+	escaped bool
+	escS    [][2]int // spans moved into esc
+	doc     docInfo
 }
 
 // tokenize fills t.toks for text. Quoted lines (Markdown "> ..."), fenced code blocks and
 // Markdown syntax are skipped; spans mark the bytes of a target (may be nil).
 func (t *tokenizer) tokenize(text string, spans [][2]int) {
+	t.scan(text)
+	t.toks = append(t.toks[:0], t.raw...)
+	markSpans(t.toks, t.mapSpans(spans))
+	scopes(t.toks, t.capsOK())
+}
+
+// capsOK tells whether ALL CAPS is emphasis in the text scanned: only when the text is not all
+// caps.
+func (t *tokenizer) capsOK() bool { return t.doc.capsToks*2 < t.doc.words }
+
+// scan reads text into t.raw and t.doc.
+func (t *tokenizer) scan(text string) {
+	t.escaped = false
 	if strings.Contains(text, `\u`) {
-		text, spans = t.unescape(text, spans)
+		text = t.unescape(text)
+		t.escaped = true
 	}
-	t.toks = t.toks[:0]
+	t.raw = t.raw[:0]
 	t.doc = docInfo{}
 	n := len(text)
 	lineStart := true
@@ -286,33 +312,26 @@ func (t *tokenizer) tokenize(text string, spans [][2]int) {
 			i += size
 		}
 	}
-	t.markSpans(spans)
-	t.scopes()
 }
 
 // unescape decodes JSON-style \uXXXX escapes (surrogate pairs too) that text scraped through
-// a double encoding keeps literally ("I\u2019m", "Washington\u002c DC"), and moves spans along.
-func (t *tokenizer) unescape(text string, spans [][2]int) (string, [][2]int) {
+// a double encoding keeps literally ("I\u2019m", "Washington\u002c DC"), and records in
+// t.escMap where each offset of text moved to, for mapSpans. The string it returns shares
+// t.esc's bytes: it is valid until the next call, and nothing keeps it.
+func (t *tokenizer) unescape(text string) string {
 	b := t.esc[:0]
-	t.escS = append(t.escS[:0], spans...)
-	moved := func(i int) {
-		for k, sp := range spans {
-			if sp[0] == i {
-				t.escS[k][0] = len(b)
-			}
-			if sp[1] == i {
-				t.escS[k][1] = len(b)
-			}
-		}
-	}
+	mp := t.escMap[:0]
 	for i := 0; i < len(text); {
-		moved(i)
+		mp = append(mp, int32(len(b)))
 		if r, n := escapeAt(text, i); n > 0 {
 			if r2, n2 := escapeAt(text, i+n); n2 > 0 && r >= 0xD800 && r < 0xDC00 && r2 >= 0xDC00 && r2 < 0xE000 {
 				r, n = 0x10000+(r-0xD800)<<10+(r2-0xDC00), n+n2
 			}
 			if r >= 0xD800 && r < 0xE000 {
 				r = utf8.RuneError
+			}
+			for k := 1; k < n; k++ {
+				mp = append(mp, -1)
 			}
 			b = utf8.AppendRune(b, r)
 			i += n
@@ -321,12 +340,28 @@ func (t *tokenizer) unescape(text string, spans [][2]int) (string, [][2]int) {
 		b = append(b, text[i])
 		i++
 	}
-	moved(len(text))
-	t.esc = b
-	if len(spans) == 0 {
-		return string(b), nil
+	mp = append(mp, int32(len(b)))
+	t.esc, t.escMap = b, mp
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// mapSpans moves spans (byte offsets in the text last scanned) to offsets in the decoded text
+// the tokens point into, when that text held escapes. An offset inside an escape, or outside
+// the text, stays as it is.
+func (t *tokenizer) mapSpans(spans [][2]int) [][2]int {
+	if !t.escaped || len(spans) == 0 {
+		return spans
 	}
-	return string(b), t.escS
+	t.escS = t.escS[:0]
+	for _, sp := range spans {
+		for k, x := range sp {
+			if x >= 0 && x < len(t.escMap) && t.escMap[x] >= 0 {
+				sp[k] = int(t.escMap[x])
+			}
+		}
+		t.escS = append(t.escS, sp)
+	}
+	return t.escS
 }
 
 // escapeAt returns the rune of a \uXXXX escape at text[i] and its length, or 0, 0.
@@ -356,10 +391,10 @@ func skipLine(text string, i int) int {
 }
 
 func (t *tokenizer) push(tk token) {
-	if tk.kind == kStop && (len(t.toks) == 0 || t.toks[len(t.toks)-1].kind == kStop) {
+	if tk.kind == kStop && (len(t.raw) == 0 || t.raw[len(t.raw)-1].kind == kStop) {
 		return // one clause end is enough
 	}
-	t.toks = append(t.toks, tk)
+	t.raw = append(t.raw, tk)
 }
 
 // special handles URLs, @users, placeholders, HTML entities, sarcasm markers, hashtags and
@@ -486,6 +521,32 @@ func (t *tokenizer) word(text string, i int) int {
 			if !(isASCIILetter(c) || (c >= '0' && c <= '9')) {
 				break
 			}
+			// ASCII fast path: what the general path below does for an ASCII letter or digit.
+			switch {
+			case c >= 'A' && c <= 'Z':
+				if letters == 0 {
+					firstUpper = true
+				}
+				upper++
+				letters++
+				c += 'a' - 'A'
+			case c >= 'a':
+				letters++
+			default:
+				digits++
+			}
+			if rune(c) == last {
+				run++
+			} else {
+				run, last = 1, rune(c)
+			}
+			if run >= 3 && letters > 0 && (c < '0' || c > '9') {
+				elong = true // "sooo": keep two of a run
+			} else {
+				b = append(b, c)
+			}
+			i++
+			continue
 		} else {
 			r, size = utf8.DecodeRuneInString(text[i:])
 			if r == '’' {
@@ -589,37 +650,46 @@ func (t *tokenizer) word(text string, i int) int {
 
 // markSpans flags the tokens that overlap a target span and gives them the target hash, so the
 // target's own words ("Acme") do not count for or against it.
-func (t *tokenizer) markSpans(spans [][2]int) {
+func markSpans(toks []token, spans [][2]int) {
 	if len(spans) == 0 {
 		return
 	}
-	for k := range t.toks {
-		tk := &t.toks[k]
-		switch tk.kind {
-		case kStop, kComma, kExcl, kQuest:
-			continue // punctuation is never the target
-		}
-		for _, sp := range spans {
-			if int(tk.start) < sp[1] && int(tk.end) > sp[0] {
-				tk.flags |= fTarget
-				tk.h = hTarget
-				tk.lex = 0
-				tk.role = roleNone
-				tk.kind = kWord
-				break
-			}
+	for k := range toks {
+		tk := &toks[k]
+		if inTarget(tk, spans) {
+			tk.flags |= fTarget
+			tk.h = hTarget
+			tk.lex = 0
+			tk.role = roleNone
+			tk.kind = kWord
 		}
 	}
 }
+
+// inTarget reports whether markSpans marks tk as part of the target at spans.
+func inTarget(tk *token, spans [][2]int) bool {
+	switch tk.kind {
+	case kStop, kComma, kExcl, kQuest:
+		return false // punctuation is never the target
+	}
+	for _, sp := range spans {
+		if int(tk.start) < sp[1] && int(tk.end) > sp[0] {
+			return true
+		}
+	}
+	return false
+}
+
+// endsSentence reports whether tk ends a sentence: scopes reads each sentence on its own.
+func endsSentence(tk *token) bool { return tk.kind == kStop || tk.kind == kExcl || tk.kind == kQuest }
 
 // negScope is how many tokens a negator reaches at most.
 const negScope = 4
 
 // scopes marks negation scopes and "but" halves and applies the lexicon shifters: negation,
-// boosters, ALL CAPS, elongation and "but".
-func (t *tokenizer) scopes() {
-	toks := t.toks
-	capsOK := t.doc.capsToks*2 < t.doc.words // caps is emphasis only when the text is not all caps
+// boosters, ALL CAPS (when capsOK), elongation and "but". Nothing it does reaches across a
+// sentence end (endsSentence), so it may be applied to one sentence of a text at a time.
+func scopes(toks []token, capsOK bool) {
 	// Negation.
 	left := 0
 	for k := range toks {

@@ -1,0 +1,76 @@
+package analysis_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/overhear/overhear/analysis"
+	"github.com/overhear/overhear/collectors"
+)
+
+// TestSentimentOnePass checks that Analyze and the pipeline's stages, which read each text once
+// for its whole-text sentiment and every brand's, give what Score and ScoreTarget give.
+func TestSentimentOnePass(t *testing.T) {
+	brands := []collectors.Brand{
+		{Name: "Acme", Query: "acme"},
+		{Name: "Globex", Query: `globex OR "globex corp"`},
+		{Name: "Initech", Query: "initech"},
+	}
+	topics := []collectors.Topic{{Name: "gpu", Query: "gpu"}}
+	an, err := analysis.NewDefault(brands, topics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := an.Scorer()
+	var queries []*collectors.Query
+	for _, b := range brands {
+		q, err := collectors.ParseQuery(b.Query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries = append(queries, q)
+	}
+	matcher := collectors.NewMatcher(queries)
+	mentions := []collectors.Mention{
+		{ID: "1", Title: "Acme vs Globex", Text: "I love Acme. Globex Corp keeps crashing, terrible support. Unlike Globex, Acme just works!"},
+		{ID: "2", Text: "my gpu is fine"},
+		{ID: "3", Text: "nothing to see here"},
+		{ID: "4", Title: "Initech\u2019s update", Text: "Initech is not bad at all but acme is awful"},
+	}
+	var in []analysis.Result
+	for _, m := range mentions {
+		r := an.Analyze(m)
+		text := r.FullText()
+		if want := sc.Score(text); r.Sentiment != want {
+			t.Errorf("%s: sentiment %v, want %v", m.ID, r.Sentiment, want)
+		}
+		matches := matcher.Match(text)
+		if len(matches) != len(r.Brands) {
+			t.Fatalf("%s: %d brands, want %d", m.ID, len(r.Brands), len(matches))
+		}
+		for i, b := range r.Brands {
+			if want := sc.ScoreTarget(text, matches[i].Spans); b.Sentiment != want {
+				t.Errorf("%s: %s: %v, want %v", m.ID, b.Name, b.Sentiment, want)
+			}
+		}
+		in = append(in, analysis.Result{Mention: m})
+	}
+	out, err := an.Stages(nil).Process(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 3 {
+		t.Fatalf("stages kept %d results, want 3", len(out))
+	}
+	for _, r := range out {
+		want := an.Analyze(r.Mention)
+		if r.Sentiment != want.Sentiment || len(r.Brands) != len(want.Brands) {
+			t.Fatalf("%s: stages %v %v, Analyze %v %v", r.ID, r.Sentiment, r.Brands, want.Sentiment, want.Brands)
+		}
+		for i := range r.Brands {
+			if r.Brands[i] != want.Brands[i] {
+				t.Errorf("%s: stages %v, Analyze %v", r.ID, r.Brands[i], want.Brands[i])
+			}
+		}
+	}
+}
