@@ -1,11 +1,11 @@
 // Package storage keeps Overhear's data in one bbolt file. It owns bbolt completely: no other
 // package imports go.etcd.io/bbolt.
 //
-// Schema (version 1):
+// Schema (version 2):
 //
 //	v1/
 //	  meta/version                      → uint64 BE schema version
-//	  mentions/<time key>               → analysis.Result JSON   (time key: keys.go)
+//	  mentions/<time key>               → analysis.Result, binary (codec.go; JSON if written by version 1)
 //	  mention_ids/<source>\x00<id>      → <time key>              (dedup by source and id)
 //	  brands/<brand>/<time key>         → ""                      (time-ordered index per brand)
 //	  topics/<topic>/<time key>         → ""                      (time-ordered index per topic)
@@ -25,7 +25,12 @@ import (
 )
 
 // SchemaVersion is the layout this code reads and writes.
-const SchemaVersion = 1
+//
+// Version 2 stores mention values in the binary form of codec.go instead of JSON. The bucket
+// tree is unchanged and version 1's JSON values stay readable, so the migration rewrites
+// nothing: it only marks the file, so that an older overhear refuses it instead of failing to
+// decode the new values.
+const SchemaVersion = 2
 
 var (
 	bucketV1             = []byte("v1")
@@ -95,4 +100,5 @@ var migrations = map[uint64]func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
+	1: func(*bolt.Tx) error { return nil },
 }

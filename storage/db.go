@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -49,6 +50,53 @@ type DB struct {
 	bolt *bolt.DB
 	path string
 	now  func() time.Time
+
+	// gens tells the store gauges (metrics.go) which days changed since they last read them.
+	gens generations
+}
+
+// generations counts changes to the stored mentions: per UTC day of created_at for commits,
+// and globally for what may touch any day (deletes, pruning, thread participation).
+type generations struct {
+	mu   sync.Mutex
+	all  uint64
+	days map[int64]uint64
+}
+
+// genKey identifies the state of one day's mentions.
+type genKey struct{ all, day uint64 }
+
+func (g *generations) of(day int64) genKey {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return genKey{g.all, g.days[day]}
+}
+
+// after sums the generations of the days after day.
+func (g *generations) after(day int64) uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var n uint64
+	for d, v := range g.days {
+		if d > day {
+			n += v
+		}
+	}
+	return n
+}
+
+func (g *generations) touch(days map[int64]struct{}, all bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if all {
+		g.all++
+	}
+	if len(days) > 0 && g.days == nil {
+		g.days = map[int64]uint64{}
+	}
+	for d := range days {
+		g.days[d]++
+	}
 }
 
 // Open opens or creates the store at path, creating or migrating the schema.

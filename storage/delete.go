@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -97,7 +96,7 @@ func (db *DB) DeleteMentions(ctx context.Context, source string, ids []string) (
 				}
 				vc := victim{idk: idk, key: copyBytes(key)}
 				if v := mentions.Get(key); v != nil {
-					if err := json.Unmarshal(v, &vc.r); err != nil {
+					if err := decodeResult(v, &vc.r); err != nil {
 						vc.r = analysis.Result{}
 					}
 				}
@@ -147,6 +146,9 @@ func (db *DB) DeleteMentions(ctx context.Context, source string, ids []string) (
 			return total, fmt.Errorf("storage: delete %d mentions of %s: %w", len(chunk), source, err)
 		}
 		total += n
+		if n > 0 {
+			db.gens.touch(nil, true)
+		}
 	}
 	return total, nil
 }

@@ -87,3 +87,22 @@ func copyBytes(b []byte) []byte {
 
 // validName rejects names that would break composite keys.
 func validName(s string) bool { return s != "" && !strings.ContainsRune(s, 0) }
+
+// nanosPerDay is the length of a UTC day in a time key's unit.
+const nanosPerDay = uint64(24 * time.Hour)
+
+// dayOf returns the UTC day (days since 1970-01-01) of a time key.
+func dayOf(k []byte) int64 {
+	if len(k) < 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(k[:8]) / nanosPerDay)
+}
+
+// dayStart returns the start of a UTC day.
+func dayStart(day int64) time.Time {
+	return time.Unix(0, int64(uint64(day)*nanosPerDay)).UTC()
+}
+
+// dayOfTime returns the UTC day of t (times before 1970 are day 0, as in keys).
+func dayOfTime(t time.Time) int64 { return int64(unixNano(t) / nanosPerDay) }

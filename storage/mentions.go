@@ -46,6 +46,7 @@ func (db *DB) Commit(ctx context.Context, b Batch) ([]analysis.Result, error) {
 		return nil, fmt.Errorf("storage: commit: %w", err)
 	}
 	var added []analysis.Result
+	var days map[int64]struct{}
 	// One Update per batch rather than bolt's Batch: callers already group a whole poll, and a
 	// failed batch is retried whole, which dedup makes harmless.
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -69,6 +70,7 @@ func (db *DB) Commit(ctx context.Context, b Batch) ([]analysis.Result, error) {
 		if err := w.flushCounts(); err != nil {
 			return err
 		}
+		days = w.days
 		if b.StateKey != "" {
 			st, err := mustBucket(tx, bucketCollectorState)
 			if err != nil {
@@ -94,6 +96,9 @@ func (db *DB) Commit(ctx context.Context, b Batch) ([]analysis.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: commit %d mentions: %w", len(b.Results), err)
 	}
+	// After the commit is visible, so a gauge never caches a day's old data under its new
+	// generation.
+	db.gens.touch(days, len(b.Participation) > 0)
 	return added, nil
 }
 
@@ -101,12 +106,20 @@ type mentionWriter struct {
 	tx                            *bolt.Tx
 	mentions, ids, brands, topics *bolt.Bucket
 	counts                        map[string]int64
-	buf                           bytes.Buffer
-	enc                           *json.Encoder
+	// index caches the per-brand and per-topic index buckets of this transaction: looking
+	// one up (CreateBucketIfNotExists) for every mention cost a B-tree search each.
+	index map[indexName]*bolt.Bucket
+	// days collects the UTC days of the added mentions, for the gauges' per-day cache.
+	days map[int64]struct{}
+}
+
+type indexName struct {
+	topic bool
+	name  string
 }
 
 func newMentionWriter(tx *bolt.Tx) (*mentionWriter, error) {
-	w := &mentionWriter{tx: tx, counts: map[string]int64{}}
+	w := &mentionWriter{tx: tx, counts: map[string]int64{}, index: map[indexName]*bolt.Bucket{}, days: map[int64]struct{}{}}
 	var err error
 	if w.mentions, err = mustBucket(tx, bucketMentions); err != nil {
 		return nil, err
@@ -120,8 +133,10 @@ func newMentionWriter(tx *bolt.Tx) (*mentionWriter, error) {
 	if w.topics, err = mustBucket(tx, bucketTopics); err != nil {
 		return nil, err
 	}
-	w.enc = json.NewEncoder(&w.buf)
-	w.enc.SetEscapeHTML(false)
+	// Mentions and index entries arrive mostly in time order, so pages are filled fully
+	// rather than split in half (bbolt's default, meant for random inserts): half the file
+	// size and half the pages written.
+	w.mentions.FillPercent = appendFill
 	return w, nil
 }
 
@@ -134,26 +149,23 @@ func (w *mentionWriter) put(r *analysis.Result) (bool, error) {
 		return false, nil
 	}
 	key := timeKey(r.CreatedAt, r.Source, r.ID)
-	w.buf.Reset()
-	if err := w.enc.Encode(r); err != nil {
-		return false, fmt.Errorf("encode mention %s: %w", r.ID, err)
-	}
-	// bbolt keeps the value slice until the transaction commits, so it must not be the
-	// reused encoder buffer.
-	if err := w.mentions.Put(key, copyBytes(bytes.TrimRight(w.buf.Bytes(), "\n"))); err != nil {
+	// bbolt keeps the value slice until the transaction commits, so each value is a fresh
+	// slice, never a reused buffer.
+	if err := w.mentions.Put(key, encodeResult(make([]byte, 0, encodedSizeHint(r)), r)); err != nil {
 		return false, err
 	}
+	w.days[dayOf(key)] = struct{}{}
 	if err := w.ids.Put(idk, key); err != nil {
 		return false, err
 	}
 	for _, br := range r.Brands {
-		if err := putIndex(w.brands, br.Name, key); err != nil {
+		if err := w.putIndex(false, br.Name, key); err != nil {
 			return false, err
 		}
 		w.counts["brand:"+br.Name]++
 	}
 	for _, t := range r.Topics {
-		if err := putIndex(w.topics, t, key); err != nil {
+		if err := w.putIndex(true, t, key); err != nil {
 			return false, err
 		}
 		w.counts["topic:"+t]++
@@ -166,15 +178,43 @@ func (w *mentionWriter) put(r *analysis.Result) (bool, error) {
 	return true, nil
 }
 
-func putIndex(parent *bolt.Bucket, name string, key []byte) error {
-	if !validName(name) {
-		return fmt.Errorf("invalid index name %q", name)
-	}
-	b, err := parent.CreateBucketIfNotExists([]byte(name))
-	if err != nil {
-		return err
+func (w *mentionWriter) putIndex(topic bool, name string, key []byte) error {
+	b := w.index[indexName{topic, name}]
+	if b == nil {
+		if !validName(name) {
+			return fmt.Errorf("invalid index name %q", name)
+		}
+		parent := w.brands
+		if topic {
+			parent = w.topics
+		}
+		var err error
+		if b, err = parent.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return err
+		}
+		b.FillPercent = appendFill
+		w.index[indexName{topic, name}] = b
 	}
 	return b.Put(key, nil)
+}
+
+// appendFill is the fill percent of buckets whose keys mostly arrive in ascending order.
+const appendFill = 0.95
+
+// encodedSizeHint is about the size of a mention's encoded value, so encodeResult allocates once.
+func encodedSizeHint(r *analysis.Result) int {
+	n := 64 + len(r.ID) + len(r.Source) + len(r.Community) + len(r.Author) + len(r.Title) + len(r.Text) +
+		len(r.URL) + len(r.ThreadID) + len(r.ParentID) + 24*len(r.Brands)
+	for _, q := range r.Questions {
+		n += len(q) + 2
+	}
+	for _, s := range r.Topics {
+		n += len(s) + 1
+	}
+	for _, s := range r.QuestionClusters {
+		n += len(s) + 1
+	}
+	return n
 }
 
 func (w *mentionWriter) flushCounts() error {
@@ -376,7 +416,7 @@ func (db *DB) Mentions(ctx context.Context, f Filter) (Page, error) {
 				}
 			}
 			var r analysis.Result
-			if err := json.Unmarshal(v, &r); err != nil {
+			if err := decodeResult(v, &r); err != nil {
 				return fmt.Errorf("decode mention %x: %w", k, err)
 			}
 			refreshAbsence(tx, &r)
@@ -519,7 +559,7 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 			c := mentions.Cursor()
 			for k, v := c.First(); k != nil && bytes.Compare(k[:8], limit) < 0 && len(victims) < 10000; k, v = c.Next() {
 				var r analysis.Result
-				if err := json.Unmarshal(v, &r); err != nil {
+				if err := decodeResult(v, &r); err != nil {
 					// Keep going: an undecodable mention is still old enough to go.
 					r = analysis.Result{}
 					if src, id, err := splitTimeKey(k); err == nil {
@@ -565,6 +605,9 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 			return total, fmt.Errorf("storage: prune: %w", err)
 		}
 		total += n
+		if n > 0 {
+			db.gens.touch(nil, true)
+		}
 		if n < 10000 {
 			break
 		}

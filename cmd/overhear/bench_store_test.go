@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/overhear/overhear/bench/benchdata"
+	"github.com/overhear/overhear/storage"
+)
+
+// benchConfig is a config with the benchmark corpus's brands and topics (bench/benchdata).
+func benchConfig(tb testing.TB, storePath string) *Config {
+	tb.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "storage:\n  path: %q\n  retention: 0\nbrands:\n", storePath)
+	for _, br := range benchdata.Brands {
+		fmt.Fprintf(&b, "  - name: %q\n    query: %q\n", br.Name, br.Query)
+	}
+	b.WriteString("topics:\n")
+	for _, t := range benchdata.Topics {
+		fmt.Fprintf(&b, "  - name: %q\n    query: %q\n", t.Name, t.Query)
+	}
+	cfg, err := ParseConfig([]byte(b.String()), "", tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
+
+// BenchmarkAPI1M serves the read API from a store of one million mentions (the demo corpus
+// cycled over 90 days, six brands; built once per run, or kept in $OVERHEAR_BENCH_STORE):
+// /api/mentions pages for one brand and one day, and the question export, end to end through
+// the HTTP handler (query parsing, store read, JSON/CSV writing). ms/op is the answer time.
+func BenchmarkAPI1M(b *testing.B) {
+	path, end := benchdata.BenchStore(b, benchdata.MillionMentions)
+	ctx := context.Background()
+	db, err := storage.Open(ctx, path, storage.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	app, err := newApp(ctx, benchConfig(b, path), slog.New(slog.DiscardHandler), db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	app.now = func() time.Time { return end }
+	h := app.handler(func() error { return nil })
+	dayAgo := end.Add(-30 * 24 * time.Hour).Format(time.RFC3339)
+	dayEnd := end.Add(-29 * 24 * time.Hour).Format(time.RFC3339)
+	for _, u := range []string{
+		"/api/mentions?brand=Ollama&since=24h",
+		"/api/mentions?brand=Ollama&since=24h&limit=1000",
+		"/api/mentions?brand=Mistral&since=" + dayAgo + "&until=" + dayEnd,
+		"/api/mentions?brand=Ollama&since=24h&question=true&unattended=true",
+		"/api/questions?since=30d&format=csv",
+		"/api/questions?brand=Ollama&since=30d&format=json",
+		"/api/questions?brand=Mistral&since=7d&format=md",
+	} {
+		b.Run(strings.TrimPrefix(u, "/api/"), func(b *testing.B) {
+			b.ReportAllocs()
+			var bytes int
+			for i := 0; i < b.N; i++ {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", u, nil))
+				if rec.Code != 200 {
+					b.Fatalf("%s: %d %s", u, rec.Code, rec.Body.String())
+				}
+				bytes = rec.Body.Len()
+			}
+			b.ReportMetric(float64(bytes), "resp-bytes")
+		})
+	}
+}
