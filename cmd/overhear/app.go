@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -194,7 +195,7 @@ func (a *App) process(ctx context.Context, items []oc.Mention, extra []storage.P
 		stored, err := a.db.ThreadBrands(ctx, source, thread)
 		return append(stored, local[source+"\x00"+thread]...), err
 	})
-	results, err := stages.Process(ctx, results)
+	results, err := processParallel(ctx, stages, results)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -237,6 +238,41 @@ func (a *App) process(ctx context.Context, items []oc.Mention, extra []storage.P
 	a.metrics.Observe(added)
 	a.metrics.ObserveLatency(a.now().Sub(start))
 	return added, len(results), nil
+}
+
+// minParallelChunk is the smallest share of a batch worth a goroutine of its own.
+const minParallelChunk = 64
+
+// processParallel runs the analysis stages on chunks of the batch on every core and joins the
+// results in their original order. The stages are safe for concurrent use; with one core (or a
+// small batch) it is a plain call.
+func processParallel(ctx context.Context, stages analysis.Pipeline, results []analysis.Result) ([]analysis.Result, error) {
+	workers := min(runtime.GOMAXPROCS(0), len(results)/minParallelChunk)
+	if workers < 2 {
+		return stages.Process(ctx, results)
+	}
+	size := (len(results) + workers - 1) / workers
+	parts := make([][]analysis.Result, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		chunk := results[w*size : min((w+1)*size, len(results))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w], errs[w] = stages.Process(ctx, chunk)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	// Stages filter in place, so each part lies within its own chunk; copy them down in order.
+	out := results[:0]
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out, nil
 }
 
 func hasQuestions(rs []analysis.Result) bool {
