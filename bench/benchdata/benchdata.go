@@ -5,31 +5,18 @@
 package benchdata
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/overhear/overhear/cmd/overhear/demo"
 
 	"github.com/overhear/overhear/analysis"
 	"github.com/overhear/overhear/analysis/questions"
 	"github.com/overhear/overhear/collectors"
-	"github.com/overhear/overhear/collectors/feedreader"
 	"github.com/overhear/overhear/storage"
 )
-
-// Root is the module's root folder (found from this file's location).
-func Root() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
 
 // Brands are the benchmark's brands: the demo's three plus three more that the corpus names
 // often, so a store has several brand indexes of different sizes.
@@ -48,44 +35,8 @@ var Topics = []collectors.Topic{
 	{Name: "self-hosting", Query: `selfhosted OR self-hosted OR "self hosting" OR self-hosting OR homelab`},
 }
 
-type post struct {
-	ID          string `json:"id"`
-	Subreddit   string `json:"subreddit"`
-	Title       string `json:"title"`
-	Author      string `json:"author"`
-	Published   string `json:"published"`
-	Link        string `json:"link"`
-	ContentHTML string `json:"content_html"`
-}
-
 // Mentions reads the demo corpus as the demo command does.
-func Mentions() ([]collectors.Mention, error) {
-	f, err := os.Open(filepath.Join(Root(), "cmd", "overhear", "demo", "posts.jsonl.gz"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, err
-	}
-	var out []collectors.Mention
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 4<<20)
-	for sc.Scan() {
-		var p post
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			return nil, fmt.Errorf("benchdata: demo corpus: %w", err)
-		}
-		t, _ := time.Parse(time.RFC3339, p.Published)
-		out = append(out, collectors.Mention{
-			ID: p.ID, Source: "reddit", Community: p.Subreddit, Author: strings.TrimPrefix(p.Author, "/u/"),
-			Title: p.Title, Text: feedreader.StripRedditFooter(feedreader.HTMLToText(p.ContentHTML)),
-			URL: p.Link, ThreadID: p.ID, CreatedAt: t.UTC(),
-		})
-	}
-	return out, sc.Err()
-}
+func Mentions() ([]collectors.Mention, error) { return demo.Mentions(time.Time{}) }
 
 var (
 	analysedOnce sync.Once

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overhear/overhear/cmd/overhear/demo"
+
 	"github.com/overhear/overhear/collectors"
 )
 
@@ -27,7 +29,7 @@ func BenchmarkPipeline(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer app.Close()
-	posts, err := demoMentions(time.Now())
+	posts, err := demo.Mentions(time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

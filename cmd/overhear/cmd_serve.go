@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
-	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +13,8 @@ import (
 
 	"github.com/overhear/overhear/analysis"
 	"github.com/overhear/overhear/analysis/questions"
+	"github.com/overhear/overhear/cmd/overhear/demo"
 	"github.com/overhear/overhear/collectors"
-	"github.com/overhear/overhear/collectors/feedreader"
 	"github.com/overhear/overhear/storage"
 )
 
@@ -142,9 +138,6 @@ func (a *App) after(ctx context.Context, interval time.Duration, fn func(context
 	}
 }
 
-//go:embed demo/posts.jsonl.gz
-var demoFS embed.FS
-
 // demoConfig is the embedded default config without its live sources: the demo replays the
 // bundled corpus instead, and knows one Ollama account so brand participation shows.
 func demoConfig(dir, listen string) (*Config, error) {
@@ -162,63 +155,6 @@ func demoConfig(dir, listen string) (*Config, error) {
 	cfg.HTTP.Listen = listen
 	cfg.Storage.Retention = 0
 	return cfg, nil
-}
-
-// demoPost is one line of the bundled corpus.
-type demoPost struct {
-	ID          string `json:"id"`
-	Subreddit   string `json:"subreddit"`
-	Title       string `json:"title"`
-	Author      string `json:"author"`
-	Published   string `json:"published"`
-	Updated     string `json:"updated"`
-	Link        string `json:"link"`
-	ContentHTML string `json:"content_html"`
-}
-
-// demoMentions reads the bundled corpus, shifting timestamps so the newest post is now.
-func demoMentions(now time.Time) ([]collectors.Mention, error) {
-	f, err := demoFS.Open("demo/posts.jsonl.gz")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, err
-	}
-	var out []collectors.Mention
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 4<<20)
-	for sc.Scan() {
-		var p demoPost
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			return nil, fmt.Errorf("demo corpus: %w", err)
-		}
-		t, err := time.Parse(time.RFC3339, p.Published)
-		if err != nil {
-			t, _ = time.Parse(time.RFC3339, p.Updated)
-		}
-		out = append(out, collectors.Mention{
-			ID: p.ID, Source: "reddit", Community: p.Subreddit, Author: strings.TrimPrefix(p.Author, "/u/"),
-			Title: p.Title, Text: feedreader.StripRedditFooter(feedreader.HTMLToText(p.ContentHTML)),
-			URL: p.Link, ThreadID: p.ID, CreatedAt: t.UTC(),
-		})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("demo corpus: %w", err)
-	}
-	var newest time.Time
-	for _, m := range out {
-		if m.CreatedAt.After(newest) {
-			newest = m.CreatedAt
-		}
-	}
-	shift := now.Sub(newest)
-	for i := range out {
-		out[i].CreatedAt = out[i].CreatedAt.Add(shift)
-	}
-	return out, nil
 }
 
 func runDemo(ctx context.Context, m *Main, args []string) error {
@@ -247,7 +183,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer app.Close()
-	mentions, err := demoMentions(app.now())
+	mentions, err := demo.Mentions(app.now())
 	if err != nil {
 		return err
 	}

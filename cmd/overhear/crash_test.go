@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overhear/overhear/cmd/overhear/demo"
+
 	"github.com/overhear/overhear/alerts/slack"
 )
 
@@ -104,7 +106,7 @@ func TestCrashSafetyIngest(t *testing.T) {
 // and text that names Ollama, and returns the set of store ids ("reddit/<id>").
 func writeCrashCorpus(t *testing.T, path string, n int) map[string]bool {
 	t.Helper()
-	posts, err := demoMentions(time.Now())
+	posts, err := demo.Mentions(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

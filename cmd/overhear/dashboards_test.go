@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/overhear/overhear/cmd/overhear/demo"
+
 	"github.com/goccy/go-yaml"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -180,7 +182,7 @@ func TestDashboardMetrics(t *testing.T) {
 	atStart := exported(t, app.reg)
 
 	// Store the demo corpus, as `overhear demo` does, so the top-N community gauges have series.
-	mentions, err := demoMentions(app.now())
+	mentions, err := demo.Mentions(app.now())
 	if err != nil {
 		t.Fatal(err)
 	}
