@@ -196,11 +196,19 @@ func runQuestionsGroup(ctx context.Context, m *Main, args []string) error {
 	lines := newLineReader(m.Stdin)
 	var recs []questions.Record
 	var bad int
+	var read int64
+	progress := m.progress("questions group", 0)
 	for n := 0; ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+		if n%4096 == 0 {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if progress != nil && n > 0 {
+				progress(read)
+			}
 		}
 		line, lineNo, err := lines.next()
+		read += int64(len(line))
 		if err == io.EOF {
 			break
 		}
@@ -236,6 +244,10 @@ func runQuestionsGroup(ctx context.Context, m *Main, args []string) error {
 		if *summary != "" {
 			recs = append(recs, questions.Record{Cluster: cluster, Text: in.Text, MentionID: fmt.Sprint(in.ID), CreatedAt: time.Now(), Unattended: true})
 		}
+	}
+	if progress != nil {
+		progress(read)
+		fmt.Fprintln(m.Stderr)
 	}
 	if err := out.Flush(); err != nil {
 		return err

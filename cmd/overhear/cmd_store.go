@@ -55,7 +55,11 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer app.Close()
-	sum, err := app.ingest(ctx, in, *batchSize, m.progress("ingest", total))
+	progress := m.progress("ingest", total)
+	sum, err := app.ingest(ctx, in, *batchSize, progress)
+	if progress != nil {
+		fmt.Fprintln(m.Stderr)
+	}
 	fmt.Fprintf(m.Stdout, "read %d lines: %d stored, %d already stored, %d skipped (not matching any brand or topic), %d invalid\n",
 		sum.lines, sum.stored, sum.duplicates, sum.unmatched, len(sum.invalid))
 	for i, e := range sum.invalid {
