@@ -18,9 +18,11 @@ import (
 //   - lexical: its content terms (lower-cased, stop words and question
 //     scaffolding removed, stemmed, synonyms folded), weighted by inverse
 //     document frequency over the questions seen so far, as a unit vector;
-//   - dense: the SIF-weighted average of small word vectors trained on the
-//     shared data (wordvec.bin), minus the running mean of all questions seen
-//     (the "what everybody here talks about" component), as a unit vector.
+//   - dense: the SIF-weighted (a/(a+p(w))) average of small word vectors
+//     trained on the shared data (wordvec.bin), minus the running mean of all
+//     questions seen and with the training corpus's first principal
+//     component projected out (the "what every sentence shares" direction,
+//     shipped in wordvec.bin), as a unit vector.
 //
 // A cluster keeps the sums of its members' vectors. The similarity of a
 // question to a cluster is the average-link similarity
@@ -73,13 +75,14 @@ type cluster struct {
 // Parameters, tuned on the Banking77 dev sample (thresholds only; nothing is
 // learned from its intent labels).
 const (
-	defaultThreshold = 0.5
-	defaultAlpha     = 0.5
+	defaultThreshold = 0.475
+	defaultAlpha     = 0.6
 	defaultMinShared = 2
 	defaultMinShare  = 0.1
-	maxCentroidTerms = 24 // centroid terms kept per cluster
-	maxIndexTerms    = 8  // heaviest centroid terms indexed per cluster
-	maxQueryTerms    = 6  // heaviest query terms used to look up candidates
+	maxCentroidTerms = 24   // centroid terms kept per cluster
+	maxIndexTerms    = 8    // heaviest centroid terms indexed per cluster
+	maxQueryTerms    = 6    // heaviest query terms used to look up candidates
+	sifA             = 1e-3 // a of the SIF word weight a/(a+p(w)); as internal/trainvec's sifWeight
 )
 
 // NewClusterer returns an empty Clusterer with the default parameters.
@@ -171,7 +174,8 @@ func sortWeights(v []termWeight) {
 
 // dense returns the unit-length dense vector of the terms in v: the
 // SIF-weighted (a/(a+p(w))) average of their word vectors, minus the running
-// mean; nil when no term has a word vector.
+// mean and the corpus's common components; nil when no term has a word
+// vector.
 func (c *Clusterer) dense(v []termWeight) []float32 {
 	var out []float32
 	for _, tw := range v {
@@ -183,7 +187,7 @@ func (c *Clusterer) dense(v []termWeight) []float32 {
 			out = make([]float32, embedded.dim)
 		}
 		p := float64(embedded.count[i]) / embedded.total
-		w := float32(1e-3 / (1e-3 + p))
+		w := float32(sifA / (sifA + p))
 		for j, x := range embedded.vecs[int(i)*embedded.dim : int(i+1)*embedded.dim] {
 			out[j] += w * x
 		}
@@ -200,6 +204,15 @@ func (c *Clusterer) dense(v []termWeight) []float32 {
 		u := float64(x) / n0
 		c.mean[i] += (u - c.mean[i]) / float64(c.meanN)
 		out[i] = float32(u - c.mean[i])
+	}
+	for _, pc := range embedded.pcs {
+		var p float64
+		for i, x := range out {
+			p += float64(x) * float64(pc[i])
+		}
+		for i, x := range pc {
+			out[i] -= float32(p) * x
+		}
 	}
 	n := norm32(out)
 	if n == 0 {
@@ -355,7 +368,9 @@ func removeID(s []int32, id int32) []int32 {
 	return s
 }
 
-// state is the persisted form of a Clusterer (encoding/gob). Version 1.
+// state is the persisted form of a Clusterer (encoding/gob). Version 2:
+// version 1 states hold dense vectors from the earlier 64-dimension word
+// vectors, which mean nothing in the current space.
 type state struct {
 	Version  int
 	Terms    []string
@@ -375,7 +390,7 @@ type clusterState struct {
 	Dense   []float32
 }
 
-const stateVersion = 1
+const stateVersion = 2
 
 // MarshalBinary implements encoding.BinaryMarshaler. It returns the whole
 // state, so that a Clusterer restored with UnmarshalBinary keeps the same IDs
@@ -412,8 +427,12 @@ func (c *Clusterer) UnmarshalBinary(data []byte) error {
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
 		return fmt.Errorf("questions: decode clusterer: %w", err)
 	}
+	if s.Version == 1 {
+		return fmt.Errorf("questions: decode clusterer: state version 1 was written with older word vectors " +
+			"and cannot be restored by this version; delete the saved question clusters to regroup from scratch")
+	}
 	if s.Version != stateVersion {
-		return fmt.Errorf("questions: decode clusterer: unsupported state version %d", s.Version)
+		return fmt.Errorf("questions: decode clusterer: unsupported state version %d (want %d)", s.Version, stateVersion)
 	}
 	if len(s.DF) != len(s.Terms) {
 		return fmt.Errorf("questions: decode clusterer: %d terms but %d frequencies", len(s.Terms), len(s.DF))

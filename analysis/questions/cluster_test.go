@@ -1,7 +1,9 @@
 package questions
 
 import (
+	"bytes"
 	"encoding/csv"
+	"encoding/gob"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -208,5 +210,30 @@ func BenchmarkClustererAdd(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		c.Add(qs[i%len(qs)])
+	}
+}
+
+func TestClustererOldStateVersion(t *testing.T) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(state{Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	c := NewClusterer()
+	c.Add("How do I change my PIN?")
+	err := c.UnmarshalBinary(buf.Bytes())
+	if err == nil || !strings.Contains(err.Error(), "version 1") {
+		t.Fatalf("UnmarshalBinary(version 1) = %v, want an error naming version 1", err)
+	}
+	if c.Len() != 1 {
+		t.Errorf("failed restore changed the Clusterer: %d clusters, want 1", c.Len())
+	}
+}
+
+func TestWordVectorsCommonComponent(t *testing.T) {
+	if len(embedded.pcs) != 1 || len(embedded.pcs[0]) != embedded.dim {
+		t.Fatalf("embedded word vectors have %d common components, want 1 of %d dimensions", len(embedded.pcs), embedded.dim)
+	}
+	if _, err := loadWordVectors(append(append([]byte(nil), wordvecBin...), 0)); err == nil {
+		t.Error("loadWordVectors accepted a trailing byte")
 	}
 }

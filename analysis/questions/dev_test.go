@@ -185,9 +185,10 @@ func TestDevBanking77(t *testing.T) {
 		}
 	}
 	// Regression floors just under the figures measured when this was
-	// written (P 0.689 F1 0.259 in file order); the targets
-	// (P 0.80, F1 0.45) are out of reach of this method, see the package doc.
-	if os.Getenv("OVERHEAR_SHUFFLE") == "" && os.Getenv("OVERHEAR_DEVALL") == "" && (p < 0.67 || f1 < 0.24) {
-		t.Errorf("Banking77 P %.3f F1 %.3f below the 0.67/0.24 floor", p, f1)
+	// written (P 0.702 F1 0.260 in file order, P 0.562 F1 0.235 shuffled);
+	// the targets (P 0.80, F1 0.45) are out of reach of this method,
+	// see the package doc.
+	if os.Getenv("OVERHEAR_SHUFFLE") == "" && os.Getenv("OVERHEAR_DEVALL") == "" && (p < 0.69 || f1 < 0.25) {
+		t.Errorf("Banking77 P %.3f F1 %.3f below the 0.69/0.25 floor", p, f1)
 	}
 }

@@ -5,7 +5,11 @@
 // the CrowdFlower brand tweets and the Dong-2014 tweets (training allowed). It
 // counts co-occurrences of the Clusterer's own feature terms within a window,
 // turns them into positive PMI, and factorises that matrix with a seeded
-// randomised SVD, so the output is deterministic.
+// randomised SVD (160 dimensions, eigenvalues raised to 0.75), so the output
+// is deterministic. It also stores the first principal component of the
+// corpus's SIF sentence vectors, which the Clusterer projects out. The
+// fixture corpora in the shared data (Reddit feed snapshots, Hacker News,
+// Discourse) are licensed for tests and evaluation only and are not used.
 //
 //	go run ./analysis/questions/internal/trainvec -data ../shared/data -out analysis/questions/wordvec.bin
 package main
@@ -28,10 +32,10 @@ import (
 func main() {
 	data := flag.String("data", "../shared/data", "shared data folder")
 	out := flag.String("out", "analysis/questions/wordvec.bin", "output file")
-	dim := flag.Int("dim", 64, "vector dimensions")
+	dim := flag.Int("dim", 160, "vector dimensions")
 	minCount := flag.Int("min-count", 4, "minimum term count")
 	window := flag.Int("window", 5, "co-occurrence window (terms either side)")
-	flag.Float64Var(&eigPow, "pow", 0.25, "exponent applied to eigenvalues (0.5 = singular value weighting)")
+	flag.Float64Var(&eigPow, "pow", 0.75, "exponent applied to eigenvalues (0.5 = singular value weighting)")
 	flag.Parse()
 
 	texts, err := corpus(*data)
@@ -44,7 +48,8 @@ func main() {
 		docs = append(docs, questions.Terms(t))
 	}
 	vecs, vocab, counts := train(docs, *dim, *minCount, *window)
-	if err := writeVectors(*out, vocab, counts, vecs); err != nil {
+	pc := commonComponent(docs, vocab, counts, vecs)
+	if err := writeVectors(*out, vocab, counts, vecs, pc); err != nil {
 		log.Fatal(err)
 	}
 	log.Printf("wrote %d terms x %d dims to %s", len(vocab), *dim, *out)
