@@ -127,13 +127,7 @@ func (c *Collector) Init() error {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	c.base = u
-	if c.fetch == nil {
-		c.fetch = httpfetch.New(c.Timeout.D())
-	}
-	if c.fetch.Client == nil {
-		c.fetch.Client = httpfetch.NewClient(c.Timeout.D())
-	}
-	c.fetch.MaxBytes = c.MaxBytes
+	c.fetch = httpfetch.Configure(c.fetch, c.Timeout.D(), c.MaxBytes)
 	if c.now == nil {
 		c.now = time.Now
 	}

@@ -118,6 +118,19 @@ func New(timeout time.Duration) *Fetcher {
 	return &Fetcher{Client: NewClient(timeout)}
 }
 
+// Configure returns f, or a new Fetcher when f is nil, with a client for timeout when it has
+// none and the size cap set: what every collector's Init does with its timeout and max_bytes.
+func Configure(f *Fetcher, timeout time.Duration, maxBytes int64) *Fetcher {
+	if f == nil {
+		f = New(timeout)
+	}
+	if f.Client == nil {
+		f.Client = NewClient(timeout)
+	}
+	f.MaxBytes = maxBytes
+	return f
+}
+
 // NewClient returns an http.Client with the timeouts, connection limits and redirect policy
 // collectors need. Go's transport decompresses gzip itself; the size cap applies after
 // decompression, which defuses gzip bombs.

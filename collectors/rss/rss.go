@@ -78,10 +78,7 @@ func (c *Collector) Init() error {
 	case c.MaxBytes <= 0:
 		return errors.New("max_bytes: must be positive")
 	}
-	if c.fetch == nil {
-		c.fetch = httpfetch.New(c.Timeout.D())
-	}
-	c.fetch.MaxBytes = c.MaxBytes
+	c.fetch = httpfetch.Configure(c.fetch, c.Timeout.D(), c.MaxBytes)
 	return nil
 }
 
