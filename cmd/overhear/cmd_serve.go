@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -138,22 +139,16 @@ func (a *App) after(ctx context.Context, interval time.Duration, fn func(context
 	}
 }
 
-// demoConfig is the embedded default config without its live sources: the demo replays the
-// bundled corpus instead, and knows one Ollama account so brand participation shows.
+//go:embed demo.yaml
+var demoConfigYAML []byte
+
+// demoConfig loads the demo's embedded config (demo.yaml) with its store in dir.
 func demoConfig(dir, listen string) (*Config, error) {
-	raw := strings.Replace(string(defaultConfigYAML), "    query: ollama\n", "    query: ollama\n    accounts: {reddit: [jmorganca]}\n", 1)
-	if i := strings.Index(raw, "\nsources:"); i >= 0 {
-		raw = raw[:i+1]
-	}
-	// The corpus spans months, so the demo looks back further than the defaults do; alerts go
-	// to the log sink (no sinks configured).
-	raw += "alerts:\n  rules:\n    - type: unattended_question\n      window: 30d\n    - type: new_community\n    - type: high_impact\n"
-	cfg, err := ParseConfig([]byte(raw), "", dir)
+	cfg, err := ParseConfig(demoConfigYAML, "", dir)
 	if err != nil {
 		return nil, err
 	}
 	cfg.HTTP.Listen = listen
-	cfg.Storage.Retention = 0
 	return cfg, nil
 }
 
