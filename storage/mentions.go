@@ -29,7 +29,8 @@ type Batch struct {
 	// StateKey and State, when StateKey is set, replace the collector state stored under the key.
 	StateKey string
 	State    []byte
-	// KV entries are written as given (e.g. the question clusterer's state).
+	// KV entries are written as given (e.g. the question clusterer's state); a nil value
+	// deletes the key.
 	KV map[string][]byte
 }
 
@@ -86,7 +87,12 @@ func (db *DB) Commit(ctx context.Context, b Batch) ([]analysis.Result, error) {
 				return err
 			}
 			for k, v := range b.KV {
-				if err := kv.Put([]byte(k), v); err != nil {
+				if v == nil {
+					err = kv.Delete([]byte(k))
+				} else {
+					err = kv.Put([]byte(k), v)
+				}
+				if err != nil {
 					return err
 				}
 			}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -21,6 +22,33 @@ func (db *DB) SetCollectorState(ctx context.Context, key string, state []byte) e
 // Get returns a value stored with Put or a Batch's KV, or nil.
 func (db *DB) Get(ctx context.Context, key string) ([]byte, error) {
 	return db.get(ctx, bucketKV, key)
+}
+
+// GetPrefix returns the values stored (with Put or a Batch's KV) under keys that start with
+// prefix, by key.
+func (db *DB) GetPrefix(ctx context.Context, prefix string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b, err := mustBucket(tx, bucketKV)
+		if err != nil {
+			return err
+		}
+		c := b.Cursor()
+		p := []byte(prefix)
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			if len(out)%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			out[string(k)] = copyBytes(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: get %s/%s*: %w", bucketKV, prefix, err)
+	}
+	return out, nil
 }
 
 // Put stores a value under key.

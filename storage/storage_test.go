@@ -302,3 +302,32 @@ func TestBackupIsAConsistentStore(t *testing.T) {
 		t.Fatalf("backup holds %d mentions, %v", len(p.Mentions), err)
 	}
 }
+
+// A batch's KV puts and deletes keys with its mentions; GetPrefix reads them back by prefix.
+func TestCommitKVAndGetPrefix(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, filepath.Join(t.TempDir(), "kv.db"))
+	defer db.Close()
+	if _, err := db.Commit(ctx, Batch{KV: map[string][]byte{"a/1": []byte("one"), "a/2": []byte("two"), "ab": []byte("x"), "b/1": []byte("other")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Commit(ctx, Batch{Results: []analysis.Result{result("rss", "1", time.Now())}, KV: map[string][]byte{"a/1": nil, "a/3": []byte("three")}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.GetPrefix(ctx, "a/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a/2": "two", "a/3": "three"}
+	if len(got) != len(want) {
+		t.Errorf("GetPrefix(a/) = %q, want %q", got, want)
+	}
+	for k, v := range want {
+		if string(got[k]) != v {
+			t.Errorf("GetPrefix(a/)[%s] = %q, want %q", k, got[k], v)
+		}
+	}
+	if v, err := db.Get(ctx, "a/1"); err != nil || v != nil {
+		t.Errorf("deleted key a/1 = %q, %v", v, err)
+	}
+}

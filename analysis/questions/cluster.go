@@ -1,11 +1,12 @@
 package questions
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"sort"
+	"strings"
+	"time"
 )
 
 // Clusterer groups question texts into recurring-question clusters
@@ -38,7 +39,10 @@ import (
 //
 // The Clusterer is deterministic: the same questions in the same order give
 // the same cluster IDs ("q-" and six or more hex digits, numbered in order of
-// creation). It is not safe for concurrent use; callers that share one guard
+// creation). A question without any content term ("Any help?", "Why?") has
+// nothing to be similar by: it shares a cluster only with the same words
+// ("q0-" and a hash of them), and such clusters take no memory, so a
+// long-running Clusterer grows with the distinct questions that say something. It is not safe for concurrent use; callers that share one guard
 // it with a mutex.
 type Clusterer struct {
 	threshold float64 // minimum similarity to join a cluster
@@ -54,9 +58,16 @@ type Clusterer struct {
 	mean  []float64 // running mean of raw dense vectors
 	meanN int
 
-	clusters []*cluster
+	clusters []*cluster        // in order of creation
 	index    map[int32][]int32 // term id -> clusters that list it among their heaviest terms
 	seq      uint64
+
+	// Changes since the last call to Changes, for incremental saving (state.go).
+	metaDirty     bool
+	termDirty     []bool // term id -> changed
+	dirtyTerms    []int32
+	dirtyClusters []*cluster
+	evicted       []uint64 // seq of clusters removed by Evict
 
 	// Scratch space of one Add.
 	hits    []uint8 // cluster -> query terms that listed it
@@ -66,7 +77,10 @@ type Clusterer struct {
 
 type cluster struct {
 	id      string
+	seq     uint64 // the number in id
 	n       int
+	last    int64             // Unix time of the newest member, 0 when unknown (never evicted)
+	dirty   bool              // listed in Clusterer.dirtyClusters
 	weights map[int32]float64 // sum of member lexical unit vectors (heaviest terms only)
 	dense   []float32         // sum of member dense unit vectors; nil until one has any
 	indexed []int32           // term ids under which the cluster is in the index
@@ -108,22 +122,100 @@ type termWeight struct {
 // Add assigns text to the most similar existing cluster, or to a new one, and
 // returns the cluster's ID. Text may be a whole post: it is cleaned (markup,
 // quotes, URLs) and reduced to its content terms. A text without any content
-// term ("???", "how?") gets a cluster of its own.
-func (c *Clusterer) Add(text string) string {
+// term ("???", "how?") gets the ID of its words, see contentlessID.
+func (c *Clusterer) Add(text string) string { return c.AddAt(text, time.Time{}) }
+
+// AddAt is Add for a question asked at the given time: a cluster remembers when
+// its newest member was asked, so Evict can drop clusters nobody asks any more.
+// A zero time is unknown and never evicts the cluster.
+func (c *Clusterer) AddAt(text string, at time.Time) string {
 	v := c.lexical(text)
+	if len(v) == 0 {
+		return contentlessID(text)
+	}
+	c.metaDirty = true
 	d := c.dense(v)
+	var last int64
+	if !at.IsZero() {
+		last = at.Unix()
+	}
 	best, score := c.nearest(v, d)
 	if best >= 0 && score >= c.threshold {
 		cl := c.clusters[best]
+		if last == 0 || cl.last != 0 && cl.last < last {
+			cl.last = last
+		}
 		c.absorb(best, cl, v, d)
 		return cl.id
 	}
 	c.seq++
-	cl := &cluster{id: fmt.Sprintf("q-%06x", c.seq), weights: map[int32]float64{}}
+	cl := &cluster{id: clusterID(c.seq), seq: c.seq, last: last, weights: map[int32]float64{}}
 	idx := int32(len(c.clusters))
 	c.clusters = append(c.clusters, cl)
 	c.absorb(idx, cl, v, d)
 	return cl.id
+}
+
+func clusterID(seq uint64) string { return fmt.Sprintf("q-%06x", seq) }
+
+// Evict removes the clusters whose newest member was asked before the given
+// time (clusters with an unknown time stay) and returns how many it removed.
+// Serve evicts with the store's retention, so the Clusterer stays as large as
+// the questions kept, not every question ever asked. IDs are never reused.
+func (c *Clusterer) Evict(before time.Time) int {
+	cut := before.Unix()
+	kept := c.clusters[:0]
+	for _, cl := range c.clusters {
+		if cl.last != 0 && cl.last < cut {
+			c.evicted = append(c.evicted, cl.seq)
+			continue
+		}
+		kept = append(kept, cl)
+	}
+	n := len(c.clusters) - len(kept)
+	if n == 0 {
+		return 0
+	}
+	clear(c.clusters[len(kept):])
+	c.clusters = kept
+	if len(c.dirtyClusters) > 0 {
+		live := c.dirtyClusters[:0]
+		for _, cl := range c.dirtyClusters {
+			if cl.last == 0 || cl.last >= cut {
+				live = append(live, cl)
+			}
+		}
+		clear(c.dirtyClusters[len(live):])
+		c.dirtyClusters = live
+	}
+	c.rebuildIndex()
+	c.metaDirty = true
+	return n
+}
+
+// rebuildIndex lists every cluster under the terms it is indexed by, after
+// clusters moved in c.clusters.
+func (c *Clusterer) rebuildIndex() {
+	c.index = make(map[int32][]int32, len(c.index))
+	for i, cl := range c.clusters {
+		for _, id := range cl.indexed {
+			c.index[id] = append(c.index[id], int32(i))
+		}
+	}
+}
+
+// contentlessID is the cluster ID of a question without content terms: "q0-"
+// and the FNV-1a hash of its lower-cased words, so "Any help?" and "any help ?"
+// share one, and nothing about it is kept.
+func contentlessID(text string) string {
+	h := fnv.New64a()
+	for i, w := range words(clean(text)) {
+		if i > 0 {
+			h.Write([]byte{' '})
+		}
+		h.Write([]byte(strings.ToLower(w)))
+	}
+	return fmt.Sprintf("q0-%016x", h.Sum64())
 }
 
 // lexical returns the unit-length IDF-weighted term vector of text, heaviest
@@ -141,9 +233,11 @@ func (c *Clusterer) lexical(text string) []termWeight {
 			c.vocab[t.term] = id
 			c.terms = append(c.terms, t.term)
 			c.df = append(c.df, 0)
+			c.termDirty = append(c.termDirty, false)
 		}
 		if _, seen := tf[id]; !seen {
 			c.df[id]++
+			c.markTerm(id)
 		}
 		tf[id] += t.w
 	}
@@ -303,6 +397,7 @@ func (c *Clusterer) nearest(v []termWeight, d []float32) (int32, float64) {
 // prunes its centroid to the heaviest terms and refreshes its index entries.
 func (c *Clusterer) absorb(idx int32, cl *cluster, v []termWeight, d []float32) {
 	cl.n++
+	c.markCluster(cl)
 	if d != nil {
 		if cl.dense == nil {
 			cl.dense = make([]float32, len(d))
@@ -366,110 +461,4 @@ func removeID(s []int32, id int32) []int32 {
 		}
 	}
 	return s
-}
-
-// state is the persisted form of a Clusterer (encoding/gob). Version 2:
-// version 1 states hold dense vectors from the earlier 64-dimension word
-// vectors, which mean nothing in the current space.
-type state struct {
-	Version  int
-	Terms    []string
-	DF       []int32
-	Docs     int
-	Mean     []float64
-	MeanN    int
-	Seq      uint64
-	Clusters []clusterState
-}
-
-type clusterState struct {
-	ID      string
-	N       int
-	Terms   []int32 // ascending
-	Weights []float64
-	Dense   []float32
-}
-
-const stateVersion = 2
-
-// MarshalBinary implements encoding.BinaryMarshaler. It returns the whole
-// state, so that a Clusterer restored with UnmarshalBinary keeps the same IDs
-// and keeps assigning new paraphrases to the old clusters.
-func (c *Clusterer) MarshalBinary() ([]byte, error) {
-	s := state{Version: stateVersion, Terms: c.terms, DF: c.df, Docs: c.docs, Mean: c.mean, MeanN: c.meanN, Seq: c.seq}
-	s.Clusters = make([]clusterState, len(c.clusters))
-	for i, cl := range c.clusters {
-		cs := clusterState{ID: cl.id, N: cl.n, Dense: cl.dense}
-		ids := make([]int32, 0, len(cl.weights))
-		for id := range cl.weights {
-			ids = append(ids, id)
-		}
-		sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
-		cs.Terms = ids
-		cs.Weights = make([]float64, len(ids))
-		for j, id := range ids {
-			cs.Weights[j] = cl.weights[id]
-		}
-		s.Clusters[i] = cs
-	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(s); err != nil {
-		return nil, fmt.Errorf("questions: encode clusterer: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// UnmarshalBinary implements encoding.BinaryUnmarshaler. It replaces the
-// Clusterer's state with one written by MarshalBinary, and returns an error
-// (leaving the Clusterer unchanged) when data is not such a state.
-func (c *Clusterer) UnmarshalBinary(data []byte) error {
-	var s state
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
-		return fmt.Errorf("questions: decode clusterer: %w", err)
-	}
-	if s.Version == 1 {
-		return fmt.Errorf("questions: decode clusterer: state version 1 was written with older word vectors " +
-			"and cannot be restored by this version; delete the saved question clusters to regroup from scratch")
-	}
-	if s.Version != stateVersion {
-		return fmt.Errorf("questions: decode clusterer: unsupported state version %d (want %d)", s.Version, stateVersion)
-	}
-	if len(s.DF) != len(s.Terms) {
-		return fmt.Errorf("questions: decode clusterer: %d terms but %d frequencies", len(s.Terms), len(s.DF))
-	}
-	if s.Mean != nil && len(s.Mean) != embedded.dim {
-		return fmt.Errorf("questions: decode clusterer: mean has %d dimensions, want %d", len(s.Mean), embedded.dim)
-	}
-	n := NewClusterer()
-	n.threshold, n.alpha, n.minShared, n.minShare = c.threshold, c.alpha, c.minShared, c.minShare
-	if n.threshold == 0 {
-		*n = *NewClusterer()
-	}
-	n.terms, n.df, n.docs, n.mean, n.meanN, n.seq = s.Terms, s.DF, s.Docs, s.Mean, s.MeanN, s.Seq
-	for i, t := range s.Terms {
-		n.vocab[t] = int32(i)
-	}
-	for i, cs := range s.Clusters {
-		if len(cs.Terms) != len(cs.Weights) {
-			return fmt.Errorf("questions: decode clusterer: cluster %s: %d terms but %d weights", cs.ID, len(cs.Terms), len(cs.Weights))
-		}
-		if cs.Dense != nil && len(cs.Dense) != embedded.dim {
-			return fmt.Errorf("questions: decode clusterer: cluster %s: dense vector has %d dimensions, want %d", cs.ID, len(cs.Dense), embedded.dim)
-		}
-		cl := &cluster{id: cs.ID, n: cs.N, dense: cs.Dense, weights: make(map[int32]float64, len(cs.Terms))}
-		top := make([]termWeight, 0, len(cs.Terms))
-		for j, id := range cs.Terms {
-			if id < 0 || int(id) >= len(n.terms) {
-				return fmt.Errorf("questions: decode clusterer: cluster %s: term %d out of range", cs.ID, id)
-			}
-			cl.weights[id] = cs.Weights[j]
-			top = append(top, termWeight{id, cs.Weights[j]})
-		}
-		sortWeights(top)
-		idx := int32(i)
-		n.clusters = append(n.clusters, cl)
-		n.reindex(idx, cl, top)
-	}
-	*c = *n
-	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,8 +20,13 @@ import (
 	"github.com/overhear/overhear/storage"
 )
 
-// clustererKey is where the question clusterer's state lives in the store.
-const clustererKey = "questions/clusterer"
+const (
+	// clustererPrefix is where the question clusterer's state lives in the store, one key per
+	// entry of questions.Clusterer.Changes, so a batch writes only what it changed.
+	clustererPrefix = "questions/clusterer/"
+	// clustererV2Key held the whole state as one value before; it is read once and replaced.
+	clustererV2Key = "questions/clusterer"
+)
 
 // App is the wired service: store, analysis, metrics and collectors. serve, once, ingest and
 // demo all run mentions through it, so every path stores the same way.
@@ -44,6 +50,8 @@ type App struct {
 	// the stored clusterer state always matches the stored questions.
 	clusterMu sync.Mutex
 	clusterer *questions.Clusterer
+	// clustererV2 is set while the state read from clustererV2Key has not been rewritten.
+	clustererV2 bool
 }
 
 // openApp opens the store read-write and wires everything. The caller must Close it.
@@ -87,15 +95,8 @@ func newApp(ctx context.Context, cfg *Config, logger *slog.Logger, db *storage.D
 	a.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "overhear_build_info", Help: "Build information; always 1.", ConstLabels: prometheus.Labels{"version": version},
 	}, func() float64 { return 1 }))
-	a.clusterer = questions.NewClusterer()
-	state, err := db.Get(ctx, clustererKey)
-	if err != nil {
+	if err := a.loadClusterer(ctx); err != nil {
 		return nil, err
-	}
-	if state != nil {
-		if err := a.clusterer.UnmarshalBinary(state); err != nil {
-			return nil, fmt.Errorf("restore question clusters: %w", err)
-		}
 	}
 	instances := make([]*agent.Instance, 0, len(cfg.Instances))
 	watch := cfg.Watch()
@@ -217,21 +218,16 @@ func (a *App) process(ctx context.Context, items []oc.Mention, extra []storage.P
 			r := &results[i]
 			r.QuestionClusters = make([]string, len(r.Questions))
 			for j, q := range r.Questions {
-				r.QuestionClusters[j] = a.clusterer.Add(q)
+				r.QuestionClusters[j] = a.clusterer.AddAt(q, r.CreatedAt)
 			}
 		}
-		st, err := a.clusterer.MarshalBinary()
-		if err != nil {
-			return nil, 0, fmt.Errorf("save question clusters: %w", err)
-		}
-		batch.KV = map[string][]byte{clustererKey: st}
+		batch.KV = a.clustererChanges()
 	}
 	added, err = a.db.Commit(ctx, batch)
 	if err != nil {
 		a.storeErrors.Inc()
-		if state, rerr := a.db.Get(ctx, clustererKey); rerr == nil && state != nil && batch.KV != nil {
-			// Forget the ids handed out for the failed batch.
-			_ = a.clusterer.UnmarshalBinary(state)
+		if batch.KV != nil {
+			a.reloadClusterer(ctx)
 		}
 		return nil, 0, err
 	}
@@ -333,4 +329,80 @@ func (a *App) prune(ctx context.Context) {
 		a.logger.Info("retention pruned old mentions", "deleted", n, "retention", a.cfg.Storage.Retention.String())
 		a.gauges.Invalidate()
 	}
+	a.evictClusters(ctx, a.now().Add(-r))
+}
+
+// evictClusters forgets the question clusters nobody has asked since before, as retention
+// forgets their questions, so the clusterer does not grow for as long as serve runs.
+func (a *App) evictClusters(ctx context.Context, before time.Time) {
+	a.clusterMu.Lock()
+	defer a.clusterMu.Unlock()
+	n := a.clusterer.Evict(before)
+	if n == 0 {
+		return
+	}
+	if _, err := a.db.Commit(ctx, storage.Batch{KV: a.clustererChanges()}); err != nil {
+		a.storeErrors.Inc()
+		a.logger.Warn("save evicted question clusters", "error", err)
+		a.reloadClusterer(ctx)
+		return
+	}
+	a.logger.Info("retention evicted question clusters", "clusters", n, "kept", a.clusterer.Len())
+}
+
+// loadClusterer restores the question clusterer from the store (from the older single-value
+// state when that is all there is).
+func (a *App) loadClusterer(ctx context.Context) error {
+	c := questions.NewClusterer()
+	entries, err := a.db.GetPrefix(ctx, clustererPrefix)
+	if err != nil {
+		return err
+	}
+	a.clustererV2 = false
+	if len(entries) > 0 {
+		if err := c.Restore(trimKeys(entries, clustererPrefix)); err != nil {
+			return fmt.Errorf("restore question clusters: %w", err)
+		}
+	} else if v2, err := a.db.Get(ctx, clustererV2Key); err != nil {
+		return err
+	} else if v2 != nil {
+		if err := c.RestoreV2(v2); err != nil {
+			return fmt.Errorf("restore question clusters: %w", err)
+		}
+		a.clustererV2 = true
+	}
+	a.clusterer = c
+	return nil
+}
+
+// reloadClusterer forgets the cluster ids handed out for a batch that failed to commit.
+func (a *App) reloadClusterer(ctx context.Context) {
+	if err := a.loadClusterer(ctx); err != nil {
+		// The clusterer keeps the failed batch's ids; a later commit stores them with
+		// other questions, which wastes ids but loses nothing.
+		a.logger.Warn("reload question clusters after a failed commit", "error", err)
+	}
+}
+
+// clustererChanges returns the clusterer's changes as store keys, with the removal of the
+// older single-value state when it is being rewritten.
+func (a *App) clustererChanges() map[string][]byte {
+	ch := a.clusterer.Changes()
+	kv := make(map[string][]byte, len(ch)+1)
+	for k, v := range ch {
+		kv[clustererPrefix+k] = v
+	}
+	if a.clustererV2 {
+		kv[clustererV2Key] = nil
+		a.clustererV2 = false
+	}
+	return kv
+}
+
+func trimKeys(m map[string][]byte, prefix string) map[string][]byte {
+	out := make(map[string][]byte, len(m))
+	for k, v := range m {
+		out[strings.TrimPrefix(k, prefix)] = v
+	}
+	return out
 }

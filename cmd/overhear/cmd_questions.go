@@ -167,13 +167,27 @@ func exportQuestions(ctx context.Context, db *storage.DB, q questionQuery, now t
 	return questions.WriteCSV(w, clusters)
 }
 
+// clusterCount is the number of question clusters the clusterer keeps.
 func clusterCount(ctx context.Context, db *storage.DB) (int64, error) {
-	b, err := db.Get(ctx, clustererKey)
-	if err != nil || b == nil {
+	entries, err := db.GetPrefix(ctx, clustererPrefix)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for k := range entries {
+		if questions.IsCluster(strings.TrimPrefix(k, clustererPrefix)) {
+			n++
+		}
+	}
+	if len(entries) > 0 {
+		return n, nil
+	}
+	v2, err := db.Get(ctx, clustererV2Key)
+	if err != nil || v2 == nil {
 		return 0, err
 	}
 	c := questions.NewClusterer()
-	if err := c.UnmarshalBinary(b); err != nil {
+	if err := c.RestoreV2(v2); err != nil {
 		return 0, fmt.Errorf("read question clusters: %w", err)
 	}
 	return int64(c.Len()), nil

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,7 +26,8 @@ import (
 // must stay within ±10 % of its median, and the anonymous resident set must not trend: the
 // median of the last third within ±10 % of the first third's. It only runs on request:
 // OVERHEAR_MEMSOAK=1m (any duration) or OVERHEAR_LONG=1 (an hour). TestSoak covers the real
-// binary with real collectors; this one pushes volume.
+// binary with real collectors; this one pushes volume. OVERHEAR_MEMSOAK_PROFILES=DIR writes
+// heap profiles at the end of the warm-up and at the end, for `go tool pprof -base`.
 func TestServeMemoryFlat(t *testing.T) {
 	duration := time.Duration(0)
 	if os.Getenv("OVERHEAR_LONG") == "1" {
@@ -62,6 +64,11 @@ func TestServeMemoryFlat(t *testing.T) {
 		heap, rss, file float64
 	}
 	var samples []sample
+	profiles := os.Getenv("OVERHEAR_MEMSOAK_PROFILES")
+	warmProfiled := false
+	if profiles != "" {
+		runtime.MemProfileRate = 4096 // fine enough to see a few MB of growth by call site
+	}
 	start := time.Now()
 	next := 0
 	poll := time.NewTicker(pollEvery)
@@ -93,7 +100,14 @@ func TestServeMemoryFlat(t *testing.T) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			samples = append(samples, sample{at: now.Sub(start), heap: float64(ms.HeapInuse), rss: procStatus("RssAnon"), file: procStatus("RssFile")})
+			if profiles != "" && !warmProfiled && now.Sub(start) >= duration/5 {
+				warmProfiled = true
+				writeHeapProfile(t, filepath.Join(profiles, "heap-warm.pprof"))
+			}
 		}
+	}
+	if profiles != "" {
+		writeHeapProfile(t, filepath.Join(profiles, "heap-end.pprof"))
 	}
 	counts, _ := app.db.Counts(ctx)
 	t.Logf("%s: %d mentions in (%.0f/s), %d stored, store %.0f MB", duration, next, float64(next)/time.Since(start).Seconds(),
@@ -161,4 +175,17 @@ func procStatus(field string) float64 {
 		}
 	}
 	return 0
+}
+
+func writeHeapProfile(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
+	}
 }
