@@ -46,6 +46,7 @@ type Config struct {
 
 	file *ast.File
 	raw  []byte
+	dir  string // resolves relative paths (storage.path, *_file keys)
 }
 
 // StorageConfig is the `storage:` block.
@@ -134,7 +135,7 @@ func LoadConfig(path string) (*Config, error) {
 // ParseConfig parses config text. name is used in messages; dir resolves relative paths.
 func ParseConfig(raw []byte, name, dir string) (*Config, error) {
 	cfg := DefaultConfig()
-	cfg.File, cfg.raw = name, raw
+	cfg.File, cfg.raw, cfg.dir = name, raw, dir
 	f, err := parser.ParseBytes(raw, 0)
 	if err != nil {
 		return nil, cfg.yamlError(err)
@@ -253,6 +254,7 @@ func (c *Config) expandEnv(v reflect.Value, path string) error {
 	case reflect.String:
 		s := v.String()
 		if !strings.Contains(s, "${") {
+			c.resolveFile(v, path)
 			return nil
 		}
 		var missing string
@@ -275,6 +277,7 @@ func (c *Config) expandEnv(v reflect.Value, path string) error {
 		}
 		if v.CanSet() {
 			v.SetString(out)
+			c.resolveFile(v, path)
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
@@ -313,6 +316,14 @@ func (c *Config) expandEnv(v reflect.Value, path string) error {
 		}
 	}
 	return nil
+}
+
+// resolveFile makes a relative path in a `*_file` key (a secret read from a file) relative to
+// the config file's folder, as storage.path is, rather than to wherever overhear was started.
+func (c *Config) resolveFile(v reflect.Value, path string) {
+	if f := v.String(); strings.HasSuffix(path, "_file") && f != "" && c.dir != "" && !filepath.IsAbs(f) && v.CanSet() {
+		v.SetString(filepath.Join(c.dir, f))
+	}
 }
 
 // decodeSources decodes each `sources:` block into its collector and initialises it.

@@ -93,11 +93,17 @@ brands:
 	if strings.Contains(out.String(), "s3cr3t") || !strings.Contains(out.String(), "<secret>") {
 		t.Errorf("check printed the secret or no mask:\n%s", out.String())
 	}
-	cfg, err = ParseConfig([]byte("http: {listen: 127.0.0.1:1, auth_token_file: token}\nbrands:\n  - name: A\n    query: a\n"), "c.yaml", dir)
-	if err == nil && cfg.HTTP.AuthToken.Reveal() != "from-file" {
-		// Relative *_file paths are read relative to the working directory; the test writes
-		// an absolute one below to be explicit.
-		t.Logf("relative token file not resolved: %v", err)
+	// A relative *_file path is relative to the config file's folder, not the working
+	// directory; in collector blocks too (reddit's client_secret_file here).
+	t.Chdir(t.TempDir())
+	cfg, err = ParseConfig([]byte("http: {listen: 127.0.0.1:1, auth_token_file: token}\nbrands:\n  - name: A\n    query: a\n"+
+		"sources:\n  reddit:\n    subreddits: [ollama]\n    client_id: id\n    client_secret_file: token\n"), "c.yaml", dir)
+	if err != nil {
+		t.Fatalf("relative token file: %v", err)
+	}
+	// (reddit's Init read its file, or the parse would have failed with "no such file")
+	if cfg.HTTP.AuthToken.Reveal() != "from-file" {
+		t.Errorf("auth_token_file: read %q, want from-file", cfg.HTTP.AuthToken.Reveal())
 	}
 	_, err = ParseConfig([]byte("http: {listen: 127.0.0.1:1, auth_token: x, auth_token_file: "+tokenFile+"}\nbrands:\n  - name: A\n    query: a\n"), "c.yaml", dir)
 	if err == nil || !strings.Contains(err.Error(), "auth_token and auth_token_file are both set") {
