@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Alert is one message: what one rule found for one brand, possibly several events grouped
@@ -168,9 +169,30 @@ func CommunityLabel(source, community string) string {
 
 // oneLine collapses whitespace and cuts s to n runes with an ellipsis.
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
+	// One pass that stops at the limit: rules call this for every candidate, long posts too.
+	var b strings.Builder
+	written, cut := 0, 0 // runes written; bytes of the first n-1 of them
+	put := func(r rune) bool {
+		if written == n {
+			return false
+		}
+		if written == n-1 {
+			cut = b.Len()
+		}
+		b.WriteRune(r)
+		written++
+		return true
 	}
-	return s
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = written > 0
+			continue
+		}
+		if space && !put(' ') || !put(r) {
+			return b.String()[:cut] + "…"
+		}
+		space = false
+	}
+	return b.String()
 }

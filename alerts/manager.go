@@ -78,6 +78,7 @@ type Manager struct {
 
 	evalMu    sync.Mutex
 	lastPrune time.Time
+	cache     map[string]*brandCache // by brand, when the source has DayVersions; under evalMu
 
 	deliverMu sync.Mutex
 	kick      chan struct{}
@@ -100,7 +101,7 @@ func New(o Options) (*Manager, error) {
 		sinks: map[string]Notifier{}, sinkCfg: map[string]SinkConfig{},
 		logger: o.Logger, now: o.Now, sleep: o.Sleep,
 		initialBackoff: o.InitialBackoff, maxBackoff: o.MaxBackoff, maxInlineWait: o.MaxInlineWait,
-		kick: make(chan struct{}, 1),
+		kick: make(chan struct{}, 1), cache: map[string]*brandCache{},
 	}
 	if m.logger == nil {
 		m.logger = slog.Default()
@@ -282,7 +283,16 @@ func (m *Manager) events(ctx context.Context, now time.Time) ([]event, error) {
 		if len(rules) == 0 {
 			continue
 		}
-		d, err := loadBrand(ctx, m.mentions, brand, now, lookback, recent)
+		var d *brandData
+		var err error
+		if dv, ok := m.mentions.(DayVersions); ok {
+			if m.cache[brand] == nil {
+				m.cache[brand] = &brandCache{}
+			}
+			d, err = loadBrandCached(ctx, m.mentions, dv, m.cache[brand], brand, now, lookback, recent)
+		} else {
+			d, err = loadBrand(ctx, m.mentions, brand, now, lookback, recent)
+		}
 		if err != nil {
 			return nil, err
 		}

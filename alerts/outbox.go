@@ -44,6 +44,14 @@ type MentionSource interface {
 	Mentions(ctx context.Context, brand string, since, until time.Time, fn func(*analysis.Result) error) error
 }
 
+// DayVersions is implemented by a MentionSource that can tell when mentions created on a UTC
+// day may have been added or removed: DayVersion(t) changes whenever those of t's day may have.
+// Evaluation then keeps what it read of unchanged past days instead of reading every rule's
+// whole lookback (30 days and more) every time.
+type DayVersions interface {
+	DayVersion(t time.Time) [2]uint64
+}
+
 // MentionSourceFunc adapts a function to MentionSource.
 type MentionSourceFunc func(ctx context.Context, brand string, since, until time.Time, fn func(*analysis.Result) error) error
 

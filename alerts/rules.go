@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,25 +40,142 @@ func loadBrand(ctx context.Context, src MentionSource, brand string, now time.Ti
 	d := &brandData{brand: brand, now: now}
 	keepFrom := now.Add(-recent)
 	// Mentions dated a little in the future (clock skew between sources and us) count as now.
-	err := src.Mentions(ctx, brand, now.Add(-lookback), now.Add(clockSkew), func(r *analysis.Result) error {
+	recs, err := readRecords(ctx, src, brand, now.Add(-lookback), now.Add(clockSkew), keepFrom, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.recs = recs
+	sortByTime(d.recs)
+	return d, nil
+}
+
+// readRecords reads a brand's mentions created in [since, until), oldest first (the source
+// gives newest first); those since keepFrom keep their full result. With an interner, the
+// strings are copied out of the results and shared, so that records can be kept without the
+// results they came from.
+func readRecords(ctx context.Context, src MentionSource, brand string, since, until, keepFrom time.Time, in *interner) ([]record, error) {
+	var recs []record
+	err := src.Mentions(ctx, brand, since, until, func(r *analysis.Result) error {
 		rec := record{at: r.CreatedAt, sent: brandSentiment(r, brand), source: r.Source, community: r.Community, author: r.Author}
 		if !r.CreatedAt.Before(keepFrom) {
 			rec.r = r
+		} else if in != nil {
+			rec.sent.Label, rec.source, rec.community, rec.author = in.get(rec.sent.Label), in.get(rec.source), in.get(rec.community), in.get(rec.author)
 		}
-		d.recs = append(d.recs, rec)
+		recs = append(recs, rec)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("alerts: read mentions of %s: %w", brand, err)
 	}
-	// The source gives newest first; the rules want time order. A stable sort also repairs any
-	// source that is only roughly ordered.
-	for i, j := 0, len(d.recs)-1; i < j; i, j = i+1, j-1 {
-		d.recs[i], d.recs[j] = d.recs[j], d.recs[i]
+	slices.Reverse(recs)
+	return recs, nil
+}
+
+// brandCache keeps, between evaluations, the records of one brand's past days, each with the
+// source's version of that day when it was read.
+type brandCache struct {
+	days    map[int64]cachedDay
+	strings interner
+}
+
+type cachedDay struct {
+	version [2]uint64
+	recs    []record // oldest first, without results
+}
+
+// forget drops the days outside [first, end) and, when it dropped any, rebuilds the string
+// table from the days kept, so authors and communities of forgotten days are let go.
+func (c *brandCache) forget(first, end int64) {
+	dropped := false
+	for day := range c.days {
+		if day < first || day >= end {
+			delete(c.days, day)
+			dropped = true
+		}
 	}
-	sort.SliceStable(d.recs, func(i, j int) bool { return d.recs[i].at.Before(d.recs[j].at) })
+	if !dropped {
+		return
+	}
+	c.strings = interner{}
+	for _, cd := range c.days {
+		for i := range cd.recs {
+			r := &cd.recs[i]
+			r.sent.Label, r.source, r.community, r.author = c.strings.get(r.sent.Label), c.strings.get(r.source), c.strings.get(r.community), c.strings.get(r.author)
+		}
+	}
+}
+
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	s = strings.Clone(s)
+	in[s] = s
+	return s
+}
+
+// loadBrandCached is loadBrand for a source with day versions: whole UTC days before the
+// recent window come from the cache unless their version changed; the rest is read as
+// loadBrand reads it. The records, and so every rule's result, are the same.
+func loadBrandCached(ctx context.Context, src MentionSource, dv DayVersions, cache *brandCache, brand string, now time.Time, lookback, recent time.Duration) (*brandData, error) {
+	d := &brandData{brand: brand, now: now}
+	since, until, keepFrom := now.Add(-lookback), now.Add(clockSkew), now.Add(-recent)
+	// Days wholly before the recent window's day (and before today) are cacheable.
+	freshFrom := min(utcDay(keepFrom), utcDay(now))
+	first := utcDay(since)
+	if cache.days == nil {
+		cache.days, cache.strings = map[int64]cachedDay{}, interner{}
+	}
+	total := 0
+	for day := first; day < freshFrom; day++ {
+		start := time.Unix(day*86400, 0).UTC()
+		v := dv.DayVersion(start)
+		cd, ok := cache.days[day]
+		if !ok || cd.version != v {
+			recs, err := readRecords(ctx, src, brand, start, start.Add(24*time.Hour), keepFrom, &cache.strings)
+			if err != nil {
+				return nil, err
+			}
+			cd = cachedDay{version: v, recs: recs}
+			cache.days[day] = cd
+		}
+		total += len(cd.recs)
+	}
+	d.recs = make([]record, 0, total+total/16)
+	for day := first; day < freshFrom; day++ {
+		for _, rec := range cache.days[day].recs {
+			if !rec.at.Before(since) {
+				d.recs = append(d.recs, rec)
+			}
+		}
+	}
+	cache.forget(first, freshFrom)
+	restFrom := time.Unix(freshFrom*86400, 0).UTC()
+	if since.After(restFrom) {
+		restFrom = since
+	}
+	rest, err := readRecords(ctx, src, brand, restFrom, until, keepFrom, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.recs = append(d.recs, rest...)
+	sortByTime(d.recs)
 	return d, nil
 }
+
+// sortByTime puts records in time order, keeping the order of equal times; the store's
+// records come in order already, which is checked first.
+func sortByTime(recs []record) {
+	less := func(i, j int) bool { return recs[i].at.Before(recs[j].at) }
+	if !sort.SliceIsSorted(recs, less) {
+		sort.SliceStable(recs, less)
+	}
+}
+
+func utcDay(t time.Time) int64 { return int64(math.Floor(float64(t.Unix()) / 86400)) }
 
 // between returns the records created in [from, to); to may be zero for no bound.
 func (d *brandData) between(from, to time.Time) []record {

@@ -61,6 +61,8 @@ type generations struct {
 	mu   sync.Mutex
 	all  uint64
 	days map[int64]uint64
+	// removed counts the deletes and prunes among all's changes.
+	removed uint64
 }
 
 // genKey identifies the state of one day's mentions.
@@ -83,6 +85,25 @@ func (g *generations) after(day int64) uint64 {
 		}
 	}
 	return n
+}
+
+// removal records a delete or prune: any day may have lost mentions.
+func (g *generations) removal() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.all++
+	g.removed++
+}
+
+// DayVersion changes whenever mentions created on the UTC day of t may have been added or
+// removed in this process (thread participation, which changes no stored mention's fields
+// but its unattended flag, does not count). It implements alerts.DayVersions, so alert
+// evaluation re-reads only the days that changed.
+func (db *DB) DayVersion(t time.Time) [2]uint64 {
+	g := &db.gens
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return [2]uint64{g.removed, g.days[dayOfTime(t)]}
 }
 
 func (g *generations) touch(days map[int64]struct{}, all bool) {

@@ -147,7 +147,7 @@ func (db *DB) DeleteMentions(ctx context.Context, source string, ids []string) (
 		}
 		total += n
 		if n > 0 {
-			db.gens.touch(nil, true)
+			db.gens.removal()
 		}
 	}
 	return total, nil

@@ -612,7 +612,7 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 		}
 		total += n
 		if n > 0 {
-			db.gens.touch(nil, true)
+			db.gens.removal()
 		}
 		if n < 10000 {
 			break

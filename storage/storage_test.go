@@ -331,3 +331,43 @@ func TestCommitKVAndGetPrefix(t *testing.T) {
 		t.Errorf("deleted key a/1 = %q, %v", v, err)
 	}
 }
+
+// DayVersion moves for the day a commit adds to, and for every day on a delete or prune, but
+// not for thread participation (which changes no stored mention's fields the rules cache).
+func TestDayVersion(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, filepath.Join(t.TempDir(), "v.db"))
+	defer db.Close()
+	day1 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	day2 := day1.Add(24 * time.Hour)
+	v1, v2 := db.DayVersion(day1), db.DayVersion(day2)
+	if _, err := db.Commit(ctx, Batch{Results: []analysis.Result{result("rss", "a", day1, "Acme"), result("rss", "b", day1.Add(time.Hour), "Acme")}}); err != nil {
+		t.Fatal(err)
+	}
+	if db.DayVersion(day1) == v1 || db.DayVersion(day2) != v2 {
+		t.Error("a commit to day 1 should move day 1's version only")
+	}
+	if db.DayVersion(day1.Add(11*time.Hour)) != db.DayVersion(day1) {
+		t.Error("two times of one UTC day have different versions")
+	}
+	v1 = db.DayVersion(day1)
+	if _, err := db.Commit(ctx, Batch{Participation: []Participation{{Source: "rss", ThreadID: "x", Brands: []string{"Acme"}, At: day2}}}); err != nil {
+		t.Fatal(err)
+	}
+	if db.DayVersion(day1) != v1 || db.DayVersion(day2) != v2 {
+		t.Error("thread participation moved a day version")
+	}
+	if n, err := db.DeleteMentions(ctx, "rss", []string{"a"}); err != nil || n != 1 {
+		t.Fatalf("DeleteMentions = %d, %v", n, err)
+	}
+	if db.DayVersion(day1) == v1 || db.DayVersion(day2) == v2 {
+		t.Error("a delete should move every day's version")
+	}
+	v1, v2 = db.DayVersion(day1), db.DayVersion(day2)
+	if n, err := db.Prune(ctx, day2); err != nil || n != 1 {
+		t.Fatalf("Prune = %d, %v", n, err)
+	}
+	if db.DayVersion(day1) == v1 || db.DayVersion(day2) == v2 {
+		t.Error("pruning should move every day's version")
+	}
+}

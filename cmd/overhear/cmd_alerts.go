@@ -51,15 +51,18 @@ func newAlertsState(a *App) (*alertsState, error) {
 	return &alertsState{mgr: mgr}, nil
 }
 
-// storeMentions reads a brand's mentions for the rules.
-func storeMentions(db *storage.DB) alerts.MentionSource {
-	return alerts.MentionSourceFunc(func(ctx context.Context, brand string, since, until time.Time, fn func(*analysis.Result) error) error {
-		return db.Scan(ctx, storage.Filter{Brand: brand, Since: since, Until: until}, fn)
-	})
+// storeMentions reads a brand's mentions for the rules, with the store's day versions so
+// that evaluation re-reads only the days that changed.
+func storeMentions(db *storage.DB) alerts.MentionSource { return storeMentionSource{db} }
+
+type storeMentionSource struct{ db *storage.DB }
+
+func (s storeMentionSource) Mentions(ctx context.Context, brand string, since, until time.Time, fn func(*analysis.Result) error) error {
+	return s.db.Scan(ctx, storage.Filter{Brand: brand, Since: since, Until: until}, fn)
 }
 
-// buildSinks makes a notifier per configured sink (validating cfg first), or the log sink
-// when none is configured.
+func (s storeMentionSource) DayVersion(t time.Time) [2]uint64 { return s.db.DayVersion(t) }
+
 func buildSinks(cfg *alerts.Config, logger *slog.Logger) (map[string]alerts.Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
