@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/overhear/overhear/analysis"
 	"github.com/overhear/overhear/analysis/questions"
@@ -106,6 +108,31 @@ func checkBrandTopic(cfg *Config, brand, topic string) error {
 	return nil
 }
 
+// sameWords reports whether a and b have the same words, ignoring case and spacing. It reads
+// both in place: the export calls it for every question of every stored mention.
+func sameWords(a, b string) bool {
+	for {
+		wa, ra := nextWord(a)
+		wb, rb := nextWord(b)
+		if wa == "" || wb == "" {
+			return wa == wb
+		}
+		if !strings.EqualFold(wa, wb) {
+			return false
+		}
+		a, b = ra, rb
+	}
+}
+
+// nextWord returns the first whitespace-separated word of s and what follows it.
+func nextWord(s string) (word, rest string) {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
 // questionRecords loads the stored questions that match the filters.
 func questionRecords(ctx context.Context, db *storage.DB, q questionQuery, now time.Time) ([]questions.Record, error) {
 	yes := true
@@ -115,13 +142,10 @@ func questionRecords(ctx context.Context, db *storage.DB, q questionQuery, now t
 	}
 	var recs []questions.Record
 	err := db.Scan(ctx, f, func(r *analysis.Result) error {
-		seen := map[string]bool{}
 		for i, text := range r.Questions {
 			// A title repeated as the body's first line is one question, not two.
-			if key := strings.ToLower(strings.Join(strings.Fields(text), " ")); seen[key] {
+			if slices.ContainsFunc(r.Questions[:i], func(prev string) bool { return sameWords(prev, text) }) {
 				continue
-			} else {
-				seen[key] = true
 			}
 			rec := questions.Record{Text: text, MentionID: r.ID, Source: r.Source, Community: r.Community,
 				Author: r.Author, URL: r.URL, Brands: r.BrandNames(), Topics: r.Topics, CreatedAt: r.CreatedAt,

@@ -97,3 +97,24 @@ brands:
 	}
 	_ = os.Remove(out)
 }
+
+func TestSameWords(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		same bool
+	}{
+		{"How do I run Ollama?", "how do i  run\nollama?", true},
+		{"  leading and trailing  ", "leading and trailing", true},
+		{"", "   ", true},
+		{"run ollama", "runollama", false},
+		{"run ollama", "run ollama now", false},
+		{"Straße?", "STRASSE?", false},
+	} {
+		if got := sameWords(tt.a, tt.b); got != tt.same {
+			t.Errorf("sameWords(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.same)
+		}
+		if got := sameWords(tt.b, tt.a); got != tt.same {
+			t.Errorf("sameWords(%q, %q) = %v, want %v", tt.b, tt.a, got, tt.same)
+		}
+	}
+}
