@@ -117,12 +117,13 @@ func TestCachedLoadMatchesFullRead(t *testing.T) {
 		if day < first {
 			t.Errorf("day %d kept, before the lookback's first day %d", day, first)
 		}
-		for _, r := range cd.recs {
+		for _, k := range cd.recs {
+			r := cache.record(k)
 			used[r.sent.Label], used[r.source], used[r.community], used[r.author] = true, true, true, true
 		}
 	}
-	if len(cache.strings) != len(used) {
-		t.Errorf("string table keeps %d strings, the cached days use %d", len(cache.strings), len(used))
+	if len(cache.names) != len(used) || len(cache.index) != len(used) {
+		t.Errorf("string table keeps %d strings (%d indexed), the cached days use %d", len(cache.names), len(cache.index), len(used))
 	}
 }
 

@@ -40,7 +40,7 @@ func loadBrand(ctx context.Context, src MentionSource, brand string, now time.Ti
 	d := &brandData{brand: brand, now: now}
 	keepFrom := now.Add(-recent)
 	// Mentions dated a little in the future (clock skew between sources and us) count as now.
-	recs, err := readRecords(ctx, src, brand, now.Add(-lookback), now.Add(clockSkew), keepFrom, nil)
+	recs, err := readRecords(ctx, src, brand, now.Add(-lookback), now.Add(clockSkew), keepFrom)
 	if err != nil {
 		return nil, err
 	}
@@ -50,17 +50,13 @@ func loadBrand(ctx context.Context, src MentionSource, brand string, now time.Ti
 }
 
 // readRecords reads a brand's mentions created in [since, until), oldest first (the source
-// gives newest first); those since keepFrom keep their full result. With an interner, the
-// strings are copied out of the results and shared, so that records can be kept without the
-// results they came from.
-func readRecords(ctx context.Context, src MentionSource, brand string, since, until, keepFrom time.Time, in *interner) ([]record, error) {
+// gives newest first); those since keepFrom keep their full result.
+func readRecords(ctx context.Context, src MentionSource, brand string, since, until, keepFrom time.Time) ([]record, error) {
 	var recs []record
 	err := src.Mentions(ctx, brand, since, until, func(r *analysis.Result) error {
 		rec := record{at: r.CreatedAt, sent: brandSentiment(r, brand), source: r.Source, community: r.Community, author: r.Author}
 		if !r.CreatedAt.Before(keepFrom) {
 			rec.r = r
-		} else if in != nil {
-			rec.sent.Label, rec.source, rec.community, rec.author = in.get(rec.sent.Label), in.get(rec.source), in.get(rec.community), in.get(rec.author)
 		}
 		recs = append(recs, rec)
 		return nil
@@ -73,15 +69,44 @@ func readRecords(ctx context.Context, src MentionSource, brand string, since, un
 }
 
 // brandCache keeps, between evaluations, the records of one brand's past days, each with the
-// source's version of that day when it was read.
+// source's version of that day when it was read. A kept record takes 32 bytes: its strings
+// are numbers in a table shared by the brand's days.
 type brandCache struct {
-	days    map[int64]cachedDay
-	strings interner
+	days  map[int64]cachedDay
+	names []string
+	index map[string]uint32
 }
 
 type cachedDay struct {
 	version [2]uint64
-	recs    []record // oldest first, without results
+	recs    []keptRecord // oldest first
+}
+
+type keptRecord struct {
+	at                               int64 // Unix nanoseconds
+	score                            float64
+	source, community, author, label uint32 // in brandCache.names
+}
+
+func (c *brandCache) name(s string) uint32 {
+	if i, ok := c.index[s]; ok {
+		return i
+	}
+	i := uint32(len(c.names))
+	s = strings.Clone(s) // not the stored value the result's strings point into
+	c.names = append(c.names, s)
+	c.index[s] = i
+	return i
+}
+
+func (c *brandCache) keep(r record) keptRecord {
+	return keptRecord{at: r.at.UnixNano(), score: r.sent.Score,
+		source: c.name(r.source), community: c.name(r.community), author: c.name(r.author), label: c.name(r.sent.Label)}
+}
+
+func (c *brandCache) record(k keptRecord) record {
+	return record{at: time.Unix(0, k.at).UTC(), sent: analysis.Sentiment{Label: c.names[k.label], Score: k.score},
+		source: c.names[k.source], community: c.names[k.community], author: c.names[k.author]}
 }
 
 // forget drops the days outside [first, end) and, when it dropped any, rebuilds the string
@@ -97,24 +122,14 @@ func (c *brandCache) forget(first, end int64) {
 	if !dropped {
 		return
 	}
-	c.strings = interner{}
+	old := c.names
+	c.names, c.index = nil, map[string]uint32{}
 	for _, cd := range c.days {
 		for i := range cd.recs {
-			r := &cd.recs[i]
-			r.sent.Label, r.source, r.community, r.author = c.strings.get(r.sent.Label), c.strings.get(r.source), c.strings.get(r.community), c.strings.get(r.author)
+			k := &cd.recs[i]
+			k.source, k.community, k.author, k.label = c.name(old[k.source]), c.name(old[k.community]), c.name(old[k.author]), c.name(old[k.label])
 		}
 	}
-}
-
-type interner map[string]string
-
-func (in interner) get(s string) string {
-	if v, ok := in[s]; ok {
-		return v
-	}
-	s = strings.Clone(s)
-	in[s] = s
-	return s
 }
 
 // loadBrandCached is loadBrand for a source with day versions: whole UTC days before the
@@ -127,7 +142,7 @@ func loadBrandCached(ctx context.Context, src MentionSource, dv DayVersions, cac
 	freshFrom := min(utcDay(keepFrom), utcDay(now))
 	first := utcDay(since)
 	if cache.days == nil {
-		cache.days, cache.strings = map[int64]cachedDay{}, interner{}
+		cache.days, cache.index = map[int64]cachedDay{}, map[string]uint32{}
 	}
 	total := 0
 	for day := first; day < freshFrom; day++ {
@@ -135,20 +150,24 @@ func loadBrandCached(ctx context.Context, src MentionSource, dv DayVersions, cac
 		v := dv.DayVersion(start)
 		cd, ok := cache.days[day]
 		if !ok || cd.version != v {
-			recs, err := readRecords(ctx, src, brand, start, start.Add(24*time.Hour), keepFrom, &cache.strings)
+			recs, err := readRecords(ctx, src, brand, start, start.Add(24*time.Hour), keepFrom)
 			if err != nil {
 				return nil, err
 			}
-			cd = cachedDay{version: v, recs: recs}
+			cd = cachedDay{version: v, recs: make([]keptRecord, len(recs))}
+			for i, r := range recs {
+				cd.recs[i] = cache.keep(r)
+			}
 			cache.days[day] = cd
 		}
 		total += len(cd.recs)
 	}
 	d.recs = make([]record, 0, total+total/16)
+	sinceNano := since.UnixNano()
 	for day := first; day < freshFrom; day++ {
-		for _, rec := range cache.days[day].recs {
-			if !rec.at.Before(since) {
-				d.recs = append(d.recs, rec)
+		for _, k := range cache.days[day].recs {
+			if k.at >= sinceNano {
+				d.recs = append(d.recs, cache.record(k))
 			}
 		}
 	}
@@ -157,7 +176,7 @@ func loadBrandCached(ctx context.Context, src MentionSource, dv DayVersions, cac
 	if since.After(restFrom) {
 		restFrom = since
 	}
-	rest, err := readRecords(ctx, src, brand, restFrom, until, keepFrom, nil)
+	rest, err := readRecords(ctx, src, brand, restFrom, until, keepFrom)
 	if err != nil {
 		return nil, err
 	}
