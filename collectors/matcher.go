@@ -12,6 +12,9 @@ type Matcher struct {
 	queries []*Query
 	// first maps a folded word to the terms (single words or phrases) that start with it.
 	first map[string][]termRef
+	// starts has bit min(len(w), 63) of starts[w[0]] set for each key w of first: most text
+	// words start no term, and this tells so without hashing the word.
+	starts [256]uint64
 	// termBase[i] is the global number of query i's first term.
 	termBase []int
 	nTerms   int
@@ -38,6 +41,7 @@ type Match struct {
 const maxSpans = 16
 
 type matchScratch struct {
+	lower    []byte // the text, ASCII lower-cased
 	tokens   []token
 	alts     []string
 	hitGen   []uint32
@@ -62,7 +66,9 @@ func NewMatcher(queries []*Query) *Matcher {
 		}
 		for ti, t := range q.terms {
 			ref := termRef{query: int32(qi), global: int32(m.nTerms + ti), words: t.words}
-			m.first[t.words[0]] = append(m.first[t.words[0]], ref)
+			w := t.words[0]
+			m.first[w] = append(m.first[w], ref)
+			m.starts[w[0]] |= startBit(w)
 		}
 		m.nTerms += len(q.terms)
 	}
@@ -90,9 +96,14 @@ func (m *Matcher) Match(text string) []Match {
 	}
 	s.cands = s.cands[:0]
 	s.hits = s.hits[:0]
-	s.tokens = tokenize(text, s.tokens[:0])
+	// With the text's ASCII lower-cased first, in one pass, fold has nothing to do for most
+	// words, where it would allocate for each capitalised one.
+	s.tokens = tokenize(lowerASCII(text, &s.lower), s.tokens[:0])
 	for i, tok := range s.tokens {
 		m.lookup(s, tok.text, i, tok.start, tok.end, false)
+		if !tok.joined {
+			continue // no alternates
+		}
 		s.alts = alternates(tok.text, s.alts[:0])
 		for _, a := range s.alts {
 			m.lookup(s, a, i, tok.start, tok.end, true)
@@ -103,8 +114,15 @@ func (m *Matcher) Match(text string) []Match {
 	}
 	slices.Sort(s.cands)
 	// Hits sorted by term (then position) let each matched query take its spans with a
-	// binary search instead of a pass over every hit of the text.
-	slices.SortStableFunc(s.hits, func(a, b termHit) int { return int(a.global) - int(b.global) })
+	// binary search instead of a pass over every hit of the text. A term's hits were found
+	// in text order, each at its own start (or are equal), so sorting by term and start
+	// gives the order of a stable sort by term, faster.
+	slices.SortFunc(s.hits, func(a, b termHit) int {
+		if a.global != b.global {
+			return int(a.global) - int(b.global)
+		}
+		return a.span[0] - b.span[0]
+	})
 	var out []Match
 	for _, qi := range s.cands {
 		q := m.queries[qi]
@@ -128,6 +146,9 @@ func (m *Matcher) Match(text string) []Match {
 // lookup records the terms starting with word at token i. Alternate forms (possessive stems,
 // compound parts) only match single-word terms.
 func (m *Matcher) lookup(s *matchScratch, word string, i, start, end int, alternate bool) {
+	if word == "" || m.starts[word[0]]&startBit(word) == 0 {
+		return
+	}
 	for _, ref := range m.first[word] {
 		last := i + len(ref.words) - 1
 		if len(ref.words) > 1 {
@@ -154,3 +175,6 @@ func (m *Matcher) lookup(s *matchScratch, word string, i, start, end int, altern
 		}
 	}
 }
+
+// startBit is w's bit in Matcher.starts.
+func startBit(w string) uint64 { return 1 << min(len(w), 63) }

@@ -85,40 +85,40 @@ type lexStats struct {
 	neg0           bool    // some negation scope
 	excl, quest    bool
 	elong, caps    bool
+	words          int
 }
 
+// statsOf reads toks once: it runs for the whole text, and again for each target and clause.
 func statsOf(toks []token, capsOK bool) lexStats {
 	var s lexStats
 	var cur float32
+	var flags uint8
 	for k := range toks {
 		tk := &toks[k]
+		flags |= tk.flags
 		switch tk.kind {
-		case kExcl:
-			s.excl = true
-		case kQuest:
-			s.quest = true
-		}
-		if tk.kind == kStop || tk.kind == kExcl || tk.kind == kQuest {
+		case kWord:
+			s.words++
+		case kExcl, kQuest, kStop:
+			s.excl = s.excl || tk.kind == kExcl
+			s.quest = s.quest || tk.kind == kQuest
 			if cur != 0 {
 				s.last = cur
 			}
 			cur = 0
 		}
-		if tk.flags&fNeg != 0 {
-			s.neg0 = true
-		}
-		if tk.flags&fElong != 0 {
-			s.elong = true
-		}
-		if tk.flags&fCaps != 0 && capsOK {
-			s.caps = true
-		}
+		// Most tokens have no valence, and adding 0 changes no sum (x+0 == x, but for the
+		// sign of a zero cur, which is only compared with 0): leaving them out takes the sums
+		// off the loop's critical path, with the same result to the bit.
 		v := tk.lex
+		if v == 0 {
+			continue
+		}
 		cur += v
 		if v > 0 {
 			s.pos += v
 			s.posMax = max(s.posMax, v)
-		} else if v < 0 {
+		} else {
 			s.neg -= v
 			s.negMax = max(s.negMax, -v)
 		}
@@ -126,6 +126,9 @@ func statsOf(toks []token, capsOK bool) lexStats {
 	if cur != 0 {
 		s.last = cur
 	}
+	s.neg0 = flags&fNeg != 0
+	s.elong = flags&fElong != 0
+	s.caps = flags&fCaps != 0 && capsOK
 	return s
 }
 
@@ -222,13 +225,7 @@ func (e *extractor) denseFeats(toks []token, ns uint64, extraNet float32) {
 	d(dSarc, b2f(e.doc.sarcasm))
 	d(dSarcPos, b2f(e.doc.sarcasm && net > 0))
 	d(dNegAny, b2f(s.neg0))
-	words := 0
-	for k := range toks {
-		if toks[k].kind == kWord {
-			words++
-		}
-	}
-	d(dLenBuckets[min(words/4, len(dLenBuckets)-1)], 1)
+	d(dLenBuckets[min(s.words/4, len(dLenBuckets)-1)], 1)
 }
 
 // parse reads text for wholeFeatures and targetFeaturesParsed.

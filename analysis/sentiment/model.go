@@ -84,14 +84,18 @@ func (h *head) logits(fs []feat) [3]float32 {
 	copy(z[:k], h.bias)
 	w := h.w
 	if k == 3 && h.q != nil {
-		q, lut := h.q, h.lut
+		// The hot loop of scoring: the sums live in registers rather than in z, and are
+		// added in the same order, so the result is the same to the bit.
+		q, lut, shift := h.q, h.lut, 64-h.bits
+		z0, z1, z2 := z[0], z[1], z[2]
 		for _, f := range fs {
-			i := h.bucket(f.h)
-			r := q[i : i+3 : i+3]
-			z[0] += lut[uint8(r[0])] * f.v
-			z[1] += lut[uint8(r[1])] * f.v
-			z[2] += lut[uint8(r[2])] * f.v
+			i := uint(f.h>>shift) * 3
+			r := (*[3]int8)(q[i : i+3])
+			z0 += lut[uint8(r[0])] * f.v
+			z1 += lut[uint8(r[1])] * f.v
+			z2 += lut[uint8(r[2])] * f.v
 		}
+		z[0], z[1], z[2] = z0, z1, z2
 	} else if k == 3 {
 		for _, f := range fs {
 			i := h.bucket(f.h)
@@ -356,12 +360,7 @@ func matchFold(s string, i int, phrase string) (int, bool) {
 			if !unicode.IsSpace(sr) {
 				return 0, false
 			}
-			for j < len(phrase) && unicode.IsSpace(rune(phrase[j])) {
-				j++
-			}
-			for i < len(s) && unicode.IsSpace(rune(s[i])) {
-				i++
-			}
+			j, i = skipSpace(phrase, j), skipSpace(s, i)
 			continue
 		}
 		if pr != sr && unicode.ToLower(pr) != unicode.ToLower(sr) {
@@ -371,6 +370,19 @@ func matchFold(s string, i int, phrase string) (int, bool) {
 		j += pn
 	}
 	return i, true
+}
+
+// skipSpace returns the index of the first rune at or after i in s that is not white space.
+// It decodes runes: a multi-byte space (U+00A0, U+3000) tested byte by byte never ends.
+func skipSpace(s string, i int) int {
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		i += n
+	}
+	return i
 }
 
 //go:embed model.bin

@@ -97,29 +97,7 @@ func (n *net) logProbs(fs []feat) [3]float32 {
 	var xsa, xda, xa [maxNetDim]float32
 	dim := n.dim
 	xs, xd, x := xsa[:dim], xda[:dim], xa[:dim]
-	lut := &n.lut
-	cnt := 0
-	for _, f := range fs {
-		i := n.bucket(f.h)
-		r := n.emb[i : i+uint32(dim) : i+uint32(dim)]
-		acc := xs
-		if f.dense {
-			acc = xd
-		} else {
-			cnt++
-		}
-		r = r[:len(acc)]
-		if f.v == 1 {
-			// An n-gram: x*1 is x exactly, so the product can be left out.
-			for d := range acc {
-				acc[d] += lut[uint8(r[d])]
-			}
-			continue
-		}
-		for d := range acc {
-			acc[d] += lut[uint8(r[d])] * f.v
-		}
-	}
+	cnt := n.embed(fs, xs, xd)
 	s := n.scaleFor(cnt)
 	for d := range x {
 		x[d] = xs[d]*s + xd[d]
@@ -151,6 +129,74 @@ func (n *net) logProbs(fs []feat) [3]float32 {
 		z[c] = z[c] - m - ls
 	}
 	return z
+}
+
+// embed sums the embeddings of the n-gram features of fs into xs and those of the dense
+// features, scaled by their values, into xd; it returns the number of n-grams.
+func (n *net) embed(fs []feat, xs, xd []float32) int {
+	dim := n.dim
+	lut := &n.lut
+	cnt := 0
+	if dim%8 != 0 {
+		for _, f := range fs {
+			i := n.bucket(f.h)
+			r := n.emb[i : i+uint32(dim) : i+uint32(dim)]
+			acc := xs
+			if f.dense {
+				acc = xd
+			} else {
+				cnt++
+			}
+			r = r[:len(acc)]
+			for d := range acc {
+				acc[d] += lut[uint8(r[d])] * f.v
+			}
+		}
+		return cnt
+	}
+	// Eight dimensions at a time, so the n-gram sums stay in registers: this is the hot loop
+	// of the net. Each dimension's sum takes the same terms in the same order as a plain loop,
+	// so the result is the same to the bit.
+	emb, shift := n.emb, 64-n.bits
+	for c := 0; c < dim; c += 8 {
+		var a0, a1, a2, a3, a4, a5, a6, a7 float32
+		for _, f := range fs {
+			i := int(f.h>>shift)*dim + c
+			r := (*[8]int8)(emb[i : i+8])
+			if f.dense {
+				acc := (*[8]float32)(xd[c : c+8])
+				for d := range acc {
+					acc[d] += lut[uint8(r[d])] * f.v
+				}
+				continue
+			}
+			if c == 0 {
+				cnt++
+			}
+			if f.v != 1 {
+				a0 += lut[uint8(r[0])] * f.v
+				a1 += lut[uint8(r[1])] * f.v
+				a2 += lut[uint8(r[2])] * f.v
+				a3 += lut[uint8(r[3])] * f.v
+				a4 += lut[uint8(r[4])] * f.v
+				a5 += lut[uint8(r[5])] * f.v
+				a6 += lut[uint8(r[6])] * f.v
+				a7 += lut[uint8(r[7])] * f.v
+				continue
+			}
+			// An n-gram: x*1 is x exactly, so the product can be left out.
+			a0 += lut[uint8(r[0])]
+			a1 += lut[uint8(r[1])]
+			a2 += lut[uint8(r[2])]
+			a3 += lut[uint8(r[3])]
+			a4 += lut[uint8(r[4])]
+			a5 += lut[uint8(r[5])]
+			a6 += lut[uint8(r[6])]
+			a7 += lut[uint8(r[7])]
+		}
+		*(*[8]float32)(xs[c : c+8]) = [8]float32{a0, a1, a2, a3, a4, a5, a6, a7}
+	}
+	return cnt
 }
 
 func (n *net) scaleFor(cnt int) float32 {

@@ -149,6 +149,12 @@ func TestFindPhrase(t *testing.T) {
 		{"no match here", "acme", nil},
 		{"anything", "  ", nil},
 		{"Ünïcode Brand rocks", "ünïcode brand", [][2]int{{0, 15}}},
+		// Multi-byte spaces (regression: the phrase "plastic\u00a0pieces" of SemEval laptops
+		// looped forever).
+		{"the plastic\u00a0pieces broke", "plastic\u00a0pieces", [][2]int{{4, 19}}},
+		{"the plastic \u3000 pieces broke", "plastic pieces", [][2]int{{4, 22}}},
+		{"the plastic pieces broke", "plastic\u3000pieces", [][2]int{{4, 18}}},
+		{"là-bas à côté", "à côté", [][2]int{{8, 17}}},
 	}
 	for _, tt := range tests {
 		if got := FindPhrase(tt.text, tt.phrase); !slices.Equal(got, tt.want) {

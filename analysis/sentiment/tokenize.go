@@ -496,6 +496,9 @@ func hasPrefixFold(s, prefix string) bool {
 
 // word reads a word at text[i] and pushes its token; it returns the index after the word.
 func (t *tokenizer) word(text string, i int) int {
+	if j, ok := t.wordASCII(text, i); ok {
+		return j
+	}
 	n := len(text)
 	start := i
 	b := t.buf[:0]
@@ -591,24 +594,102 @@ func (t *tokenizer) word(text string, i int) int {
 	if len(b) == 0 {
 		return i + 1
 	}
-	tk := token{kind: kWord, start: int32(start), end: int32(i)}
-	if letters == 0 && digits > 0 {
+	t.pushWord(unsafe.String(unsafe.SliceData(b), len(b)), start, i, wordShape{upper, letters, digits, firstUpper, elong})
+	return i
+}
+
+// wordASCII is word for the common word of ASCII letters and digits alone, in one tight pass;
+// a lower-case word is read in place, without a copy. It returns false, having done nothing,
+// when the word holds anything else (an apostrophe, a non-ASCII letter), for word's general
+// path to read.
+func (t *tokenizer) wordASCII(text string, i int) (int, bool) {
+	n := len(text)
+	start := i
+	var sh wordShape
+	last, run := byte(0), 0
+scan:
+	for ; i < n; i++ {
+		c := text[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			sh.letters++
+		case c >= 'A' && c <= 'Z':
+			if sh.letters == 0 {
+				sh.firstUpper = true
+			}
+			sh.upper++
+			sh.letters++
+			c += 'a' - 'A'
+		case c >= '0' && c <= '9':
+			sh.digits++
+		case c == '\'' || c == '`' || c >= utf8.RuneSelf:
+			return 0, false
+		default:
+			break scan
+		}
+		if c == last {
+			run++
+		} else {
+			last, run = c, 1
+		}
+		if run >= 3 && c > '9' {
+			sh.elong = true
+		}
+	}
+	w := text[start:i]
+	if sh.upper > 0 || sh.elong {
+		// Lower-cased, with two of each run of a letter kept, as word's general path does.
+		b := t.buf[:0]
+		last, run = 0, 0
+		for k := 0; k < len(w); k++ {
+			c := w[k]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c == last {
+				run++
+			} else {
+				last, run = c, 1
+			}
+			if run >= 3 && c > '9' {
+				continue
+			}
+			b = append(b, c)
+		}
+		t.buf = b
+		w = unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	t.pushWord(w, start, i, sh)
+	return i, true
+}
+
+// wordShape is what word learns of a word's letters as it reads it.
+type wordShape struct {
+	upper, letters, digits int
+	firstUpper, elong      bool
+}
+
+// pushWord pushes the token of the word text[start:end], whose normalised form is w (valid
+// until the next word is read).
+func (t *tokenizer) pushWord(w string, start, end int, sh wordShape) {
+	tk := token{kind: kWord, start: int32(start), end: int32(end)}
+	if sh.letters == 0 && sh.digits > 0 {
 		tk.kind, tk.h = kNum, hNum
 		t.push(tk)
-		return i
+		return
 	}
-	if elong {
+	if sh.elong {
 		tk.flags |= fElong
 	}
-	if upper >= 2 && upper == letters {
+	if sh.upper >= 2 && sh.upper == sh.letters {
 		tk.flags |= fCaps
 		t.doc.capsToks++
 	}
-	if firstUpper && upper < letters {
+	if sh.firstUpper && sh.upper < sh.letters {
 		tk.flags |= fTitle
 	}
 	t.doc.words++
-	tk.h = hashBytes(b)
+	tk.h = hashString(w)
 	info := t.lex.info[tk.h]
 	if info.to != 0 {
 		tk.h = info.to // slang: "gr8" is "great"
@@ -616,14 +697,14 @@ func (t *tokenizer) word(text string, i int) int {
 	}
 	if tk.h == hXD {
 		t.push(token{h: hLaugh, kind: kEmoticon, start: tk.start, end: tk.end, lex: t.lex.get(hLaugh)})
-		return i
+		return
 	}
-	if elong && info.lex == 0 {
+	if sh.elong && info.lex == 0 {
 		// "loove" is not in the lexicon but "love" is: collapse runs to one letter. "sooo"
 		// is "so", "nooo" is "no".
 		b2 := t.buf2[:0]
 		var prev rune = -1
-		for _, r := range string(b) {
+		for _, r := range w {
 			if r != prev {
 				b2 = utf8.AppendRune(b2, r)
 			}
@@ -636,8 +717,8 @@ func (t *tokenizer) word(text string, i int) int {
 		}
 	}
 	tk.lex = info.lex
-	if len(b) > stemLen+1 {
-		tk.stem = mix(hashBytes(b[:stemLen]), nsStem)
+	if len(w) > stemLen+1 {
+		tk.stem = mix(hashString(w[:stemLen]), nsStem)
 	}
 	tk.role = info.role
 	tk.boost = info.boost
@@ -645,7 +726,6 @@ func (t *tokenizer) word(text string, i int) int {
 		tk.flags |= fBoundary
 	}
 	t.push(tk)
-	return i
 }
 
 // markSpans flags the tokens that overlap a target span and gives them the target hash, so the
@@ -690,9 +770,26 @@ const negScope = 4
 // boosters, ALL CAPS (when capsOK), elongation and "but". Nothing it does reaches across a
 // sentence end (endsSentence), so it may be applied to one sentence of a text at a time.
 func scopes(toks []token, capsOK bool) {
-	// Negation.
+	// Negation, and "but" halves per sentence: one pass, as this runs for the whole text and
+	// again for each sentence that holds a target.
 	left := 0
-	for k := range toks {
+	sent, but := 0, -1
+	for k := 0; k <= len(toks); k++ {
+		if k == len(toks) || endsSentence(&toks[k]) {
+			if but >= 0 {
+				for j := sent; j < k; j++ {
+					if j < but {
+						toks[j].flags |= fBeforeBut
+					} else if j > but {
+						toks[j].flags |= fAfterBut
+					}
+				}
+			}
+			sent, but = k+1, -1
+			if k == len(toks) {
+				break
+			}
+		}
 		tk := &toks[k]
 		switch tk.kind {
 		case kStop, kExcl, kQuest, kComma:
@@ -701,6 +798,7 @@ func scopes(toks []token, capsOK bool) {
 		}
 		if tk.role == roleBut {
 			left = 0
+			but = k
 			continue
 		}
 		if left > 0 {
@@ -711,43 +809,17 @@ func scopes(toks []token, capsOK bool) {
 			left = negScope
 		}
 	}
-	// "but" halves, per sentence.
-	sent := 0
-	for k := 0; k <= len(toks); k++ {
-		if k == len(toks) || toks[k].kind == kStop || toks[k].kind == kExcl || toks[k].kind == kQuest {
-			but := -1
-			for j := sent; j < k; j++ {
-				if toks[j].role == roleBut {
-					but = j
-				}
-			}
-			if but >= 0 {
-				for j := sent; j < k; j++ {
-					if j < but {
-						toks[j].flags |= fBeforeBut
-					} else if j > but {
-						toks[j].flags |= fAfterBut
-					}
-				}
-			}
-			sent = k + 1
-		}
-	}
-	// A run of Title-case words is a name: "Star Wars", "Dark Souls", "Death Cab". Its words
-	// carry no valence of their own.
-	for k := range toks {
-		if toks[k].flags&fTitle == 0 || toks[k].lex == 0 {
-			continue
-		}
-		if (k > 0 && toks[k-1].flags&fTitle != 0) || (k+1 < len(toks) && toks[k+1].flags&fTitle != 0) {
-			toks[k].lex = 0
-		}
-	}
 	// Shifters on lexicon valence, as VADER does.
 	for k := range toks {
 		tk := &toks[k]
 		v := tk.lex
 		if v == 0 {
+			continue
+		}
+		// A run of Title-case words is a name: "Star Wars", "Dark Souls", "Death Cab". Its
+		// words carry no valence of their own.
+		if tk.flags&fTitle != 0 && ((k > 0 && toks[k-1].flags&fTitle != 0) || (k+1 < len(toks) && toks[k+1].flags&fTitle != 0)) {
+			tk.lex = 0
 			continue
 		}
 		sign := float32(1)
@@ -762,7 +834,7 @@ func scopes(toks []token, capsOK bool) {
 		}
 		scale := float32(1)
 		for d := 1; d <= 3 && k-d >= 0; d++ {
-			p := toks[k-d]
+			p := &toks[k-d]
 			if p.kind != kWord {
 				break
 			}
