@@ -83,7 +83,7 @@ func newApp(ctx context.Context, cfg *Config, logger *slog.Logger, db *storage.D
 	if a.metrics, err = analysis.NewMetrics(a.reg, brands, sources); err != nil {
 		return nil, err
 	}
-	a.gauges = storage.NewCollector(db, brands, nil)
+	a.gauges = storage.NewCollector(db, brands, func() time.Time { return a.now() })
 	a.reg.MustRegister(a.gauges)
 	a.storeErrors = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "overhear_store_errors_total", Help: "Failed store transactions (commits, prunes).",

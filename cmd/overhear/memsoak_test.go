@@ -20,9 +20,18 @@ import (
 )
 
 // TestServeMemoryFlat is the performance soak: the serve wiring (App: analysis, clustering,
-// commits, store gauges, HTTP API) under a steady stream of real posts (the demo corpus cycled,
-// 200 mentions/s in polls of 100) while clients read /api/mentions every second and Prometheus
-// scrapes /metrics every 5 s. After a warm-up of a fifth of the run, the live heap (after a GC)
+// commits, retention, store gauges, HTTP API) under a steady stream of real posts (the demo
+// corpus cycled, 200 mentions/s in polls of 100) while clients read /api/mentions every second
+// and Prometheus scrapes /metrics every 5 s.
+//
+// It measures serve's steady state, where retention deletes as much as arrives: the retention
+// is one hour of data time, and data time runs six times faster than the wall clock (the app's
+// clock and the mentions' times), so the store fills for ten minutes and then stays at about
+// 120,000 mentions while prune runs every five data minutes, as storage.prune_every would.
+// OVERHEAR_MEMSOAK_RETENTION=0 keeps everything instead, at wall-clock time: the store grows
+// without bound, and so does bbolt's in-memory freelist with it.
+//
+// After a warm-up of a fifth of the run, the live heap (after a GC)
 // must stay within ±10 % of its median, and the anonymous resident set must not trend: the
 // median of the last third within ±10 % of the first third's. It only runs on request:
 // OVERHEAR_MEMSOAK=1m (any duration) or OVERHEAR_LONG=1 (an hour). TestSoak covers the real
@@ -45,11 +54,20 @@ func TestServeMemoryFlat(t *testing.T) {
 	}
 	ctx := context.Background()
 	cfg := benchConfig(t, filepath.Join(t.TempDir(), "soak.db"))
+	retention, speed := time.Hour, 6.0
+	if os.Getenv("OVERHEAR_MEMSOAK_RETENTION") == "0" {
+		retention, speed = 0, 1
+	}
+	cfg.Storage.Retention = collectors.Duration(retention)
 	app, err := openApp(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer app.Close()
+	wallStart := time.Now()
+	app.now = func() time.Time { return wallStart.Add(time.Duration(float64(time.Since(wallStart)) * speed)) }
+	const pruneEvery = 5 * time.Minute // of data time
+	lastPrune := app.now()
 	h := app.handler(func() error { return nil })
 	g, err := benchdata.NewGenerator(1<<40, time.Now())
 	if err != nil {
@@ -79,11 +97,15 @@ func TestServeMemoryFlat(t *testing.T) {
 		items := make([]collectors.Mention, perPoll)
 		for i := range items {
 			items[i] = g.Mention(next)
-			items[i].CreatedAt = time.Now().UTC()
+			items[i].CreatedAt = app.now().UTC()
 			next++
 		}
 		if _, _, err := app.process(ctx, items, nil, "reddit/soak", nil); err != nil {
 			t.Fatal(err)
+		}
+		if retention > 0 && app.now().Sub(lastPrune) >= pruneEvery {
+			lastPrune = app.now()
+			app.prune(ctx)
 		}
 		now := time.Now()
 		if now.Sub(lastRead) >= time.Second {
@@ -100,6 +122,12 @@ func TestServeMemoryFlat(t *testing.T) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			samples = append(samples, sample{at: now.Sub(start), heap: float64(ms.HeapInuse), rss: procStatus("RssAnon"), file: procStatus("RssFile")})
+			if len(samples)%10 == 0 {
+				counts, _ := app.db.Counts(ctx)
+				last := samples[len(samples)-1]
+				t.Logf("%s: heap in use %.1f MB, anon RSS %.1f MB, %d mentions stored, store file %.0f MB, %d question clusters",
+					last.at.Round(time.Second), last.heap/1e6, last.rss/1e6, counts["total"], float64(app.db.Size())/1e6, app.clusterer.Len())
+			}
 			if profiles != "" && !warmProfiled && now.Sub(start) >= duration/5 {
 				warmProfiled = true
 				writeHeapProfile(t, filepath.Join(profiles, "heap-warm.pprof"))
@@ -110,7 +138,8 @@ func TestServeMemoryFlat(t *testing.T) {
 		writeHeapProfile(t, filepath.Join(profiles, "heap-end.pprof"))
 	}
 	counts, _ := app.db.Counts(ctx)
-	t.Logf("%s: %d mentions in (%.0f/s), %d stored, store %.0f MB", duration, next, float64(next)/time.Since(start).Seconds(),
+	t.Logf("%s (%s of data time, retention %s): %d mentions in (%.0f/s), %d stored, store %.0f MB", duration,
+		app.now().Sub(wallStart).Round(time.Minute), cfg.Storage.Retention, next, float64(next)/time.Since(start).Seconds(),
 		counts["total"], float64(app.db.Size())/1e6)
 	warm := samples[len(samples)/5:]
 	for _, m := range []struct {
