@@ -33,23 +33,31 @@ func benchConfig(tb testing.TB, storePath string) *Config {
 	return cfg
 }
 
-// BenchmarkAPI1M serves the read API from a store of one million mentions (the demo corpus
-// cycled over 90 days, six brands; built once per run, or kept in $OVERHEAR_BENCH_STORE):
-// /api/mentions pages for one brand and one day, and the question export, end to end through
-// the HTTP handler (query parsing, store read, JSON/CSV writing). ms/op is the answer time.
-func BenchmarkAPI1M(b *testing.B) {
+// app1M wires an App over the 1M-mention benchmark store, its clock at the store's newest
+// mention, which it returns. The store is closed when the benchmark ends.
+func app1M(b *testing.B, opts storage.Options) (*App, time.Time) {
+	b.Helper()
 	path, end := benchdata.BenchStore(b, benchdata.MillionMentions)
 	ctx := context.Background()
-	db, err := storage.Open(ctx, path, storage.Options{ReadOnly: true})
+	db, err := storage.Open(ctx, path, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
 	app, err := newApp(ctx, benchConfig(b, path), slog.New(slog.DiscardHandler), db)
 	if err != nil {
 		b.Fatal(err)
 	}
 	app.now = func() time.Time { return end }
+	return app, end
+}
+
+// BenchmarkAPI1M serves the read API from a store of one million mentions (the demo corpus
+// cycled over 90 days, six brands; built once per run, or kept in $OVERHEAR_BENCH_STORE):
+// /api/mentions pages for one brand and one day, and the question export, end to end through
+// the HTTP handler (query parsing, store read, JSON/CSV writing). ms/op is the answer time.
+func BenchmarkAPI1M(b *testing.B) {
+	app, end := app1M(b, storage.Options{ReadOnly: true})
 	h := app.handler(func() error { return nil })
 	dayAgo := end.Add(-30 * 24 * time.Hour).Format(time.RFC3339)
 	dayEnd := end.Add(-29 * 24 * time.Hour).Format(time.RFC3339)
@@ -82,18 +90,8 @@ func BenchmarkAPI1M(b *testing.B) {
 // of the 1M-mention store, as serve does every minute: ns/op is one evaluation after the
 // first, first-ms the first, kept-MB the live heap the evaluator keeps between evaluations.
 func BenchmarkAlerts1M(b *testing.B) {
-	path, end := benchdata.BenchStore(b, benchdata.MillionMentions)
 	ctx := context.Background()
-	db, err := storage.Open(ctx, path, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	app, err := newApp(ctx, benchConfig(b, path), slog.New(slog.DiscardHandler), db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	app.now = func() time.Time { return end }
+	app, _ := app1M(b, storage.Options{})
 	// The first evaluation reads every rule's whole lookback; later ones reuse the days that
 	// did not change (alerts.DayVersions), as serve's do.
 	heap := func() float64 {
