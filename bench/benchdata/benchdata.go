@@ -6,7 +6,9 @@ package benchdata
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +35,21 @@ var Brands = []collectors.Brand{
 var Topics = []collectors.Topic{
 	{Name: "gpu", Query: "gpu OR gpus OR cuda OR rocm OR vram"},
 	{Name: "self-hosting", Query: `selfhosted OR self-hosted OR "self hosting" OR self-hosting OR homelab`},
+}
+
+// ConfigYAML is an overhear config naming the benchmark's brands and topics, storing in
+// storePath with retention off.
+func ConfigYAML(storePath string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "storage:\n  path: %q\n  retention: 0\nbrands:\n", storePath)
+	for _, br := range Brands {
+		fmt.Fprintf(&b, "  - name: %q\n    query: %q\n", br.Name, br.Query)
+	}
+	b.WriteString("topics:\n")
+	for _, t := range Topics {
+		fmt.Fprintf(&b, "  - name: %q\n    query: %q\n", t.Name, t.Query)
+	}
+	return b.String()
 }
 
 // Mentions reads the demo corpus as the demo command does.

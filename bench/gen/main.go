@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/overhear/overhear/bench/benchdata"
@@ -31,16 +30,7 @@ func main() {
 
 func run(n int, out, config, store string) error {
 	if config != "" {
-		var b strings.Builder
-		fmt.Fprintf(&b, "storage:\n  path: %q\n  retention: 0\nbrands:\n", store)
-		for _, br := range benchdata.Brands {
-			fmt.Fprintf(&b, "  - name: %q\n    query: %q\n", br.Name, br.Query)
-		}
-		b.WriteString("topics:\n")
-		for _, t := range benchdata.Topics {
-			fmt.Fprintf(&b, "  - name: %q\n    query: %q\n", t.Name, t.Query)
-		}
-		if err := os.WriteFile(config, []byte(b.String()), 0o644); err != nil {
+		if err := os.WriteFile(config, []byte(benchdata.ConfigYAML(store)), 0o644); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"runtime"
@@ -17,16 +16,7 @@ import (
 // benchConfig is a config with the benchmark corpus's brands and topics (bench/benchdata).
 func benchConfig(tb testing.TB, storePath string) *Config {
 	tb.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "storage:\n  path: %q\n  retention: 0\nbrands:\n", storePath)
-	for _, br := range benchdata.Brands {
-		fmt.Fprintf(&b, "  - name: %q\n    query: %q\n", br.Name, br.Query)
-	}
-	b.WriteString("topics:\n")
-	for _, t := range benchdata.Topics {
-		fmt.Fprintf(&b, "  - name: %q\n    query: %q\n", t.Name, t.Query)
-	}
-	cfg, err := ParseConfig([]byte(b.String()), "", tb.TempDir())
+	cfg, err := ParseConfig([]byte(benchdata.ConfigYAML(storePath)), "", tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
 	}
