@@ -11,11 +11,13 @@ import (
 	"time"
 )
 
-// CSVHeader is the header row WriteCSV writes.
+// CSVHeader is the header row WriteCSV writes. Columns are only ever added at the end, so a
+// script reading them by position keeps working; "count" is the number of posts (as "posts").
 var CSVHeader = []string{
 	"rank", "score", "question", "count", "authors", "communities", "sources", "brands", "topics",
 	"first_seen", "last_seen", "total_engagement", "avg_engagement", "unattended_share", "answered_share",
 	"avg_sentiment", "variants", "urls", "cluster",
+	"posts", "questions", "unattended", "asks_last_30d", "asks_prior_30d", "rising", "trend",
 }
 
 // listSep joins list values inside one CSV cell.
@@ -43,6 +45,8 @@ func WriteCSV(w io.Writer, clusters []Cluster) error {
 			timeCell(c.FirstSeen), timeCell(c.LastSeen), strconv.Itoa(c.TotalEngagement), num(c.AvgEngagement),
 			num(c.UnattendedShare), num(c.AnsweredShare), num(c.AvgSentiment),
 			strings.Join(c.Variants, listSep), strings.Join(c.URLs, listSep), c.ID,
+			strconv.Itoa(c.Posts), strconv.Itoa(c.Questions), strconv.Itoa(c.Unattended),
+			strconv.Itoa(c.AsksLast30d), strconv.Itoa(c.AsksPrior30d), strconv.FormatBool(c.Rising), c.Trend,
 		}
 		for i := range row {
 			row[i] = SafeCell(row[i])
@@ -100,10 +104,10 @@ func WriteJSON(w io.Writer, clusters []Cluster) error {
 }
 
 // WriteMarkdown writes clusters as a content brief ready to paste into a
-// document: one section per recurring question with its evidence (how often,
-// by how many people, where, when, engagement, whether the brand answered,
-// mood), the other wordings people use, and example links. User text is
-// escaped so it cannot break the Markdown.
+// document: one section per recurring question with its evidence (in how many
+// posts, by how many people, where, whether it is rising, when, engagement,
+// whether the brand answered, mood), the other wordings people use, and
+// example links. User text is escaped so it cannot break the Markdown.
 func WriteMarkdown(w io.Writer, clusters []Cluster, title string) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
@@ -117,13 +121,16 @@ func WriteMarkdown(w io.Writer, clusters []Cluster, title string) error {
 	}
 	total := 0
 	for _, c := range clusters {
-		total += c.Count
+		total += c.Posts
 	}
-	p("%d recurring questions (%d mentions), most worth answering first. ", len(clusters), total)
+	p("%d recurring questions (asked in %s), most worth answering first. ", len(clusters), plural(total, "post", "posts"))
 	p("Rank score = frequency × recency × engagement × unattended × specificity: specific questions asked by many people, recently, with engagement and without an answer from the brand come first.\n")
 	for _, c := range clusters {
 		p("\n## %d. %s\n\n", c.Rank, mdEscape(c.Question))
-		who := plural(c.Count, "time", "times")
+		who := "in " + plural(c.Posts, "post", "posts")
+		if c.Questions > c.Posts {
+			who += " (" + plural(c.Questions, "question", "questions") + ")"
+		}
 		if c.Authors > 0 {
 			who += " by " + plural(c.Authors, "person", "people")
 		}
@@ -132,11 +139,14 @@ func WriteMarkdown(w io.Writer, clusters []Cluster, title string) error {
 			p(" in %s", mdEscape(joinMax(c.Communities, 5)))
 		}
 		p("\n")
+		if c.Trend != "" {
+			p("- **Trend** %s: %s in the last 30 days, %d in the 30 before\n", c.Trend, plural(c.AsksLast30d, "ask", "asks"), c.AsksPrior30d)
+		}
 		if !c.FirstSeen.IsZero() {
 			p("- **Seen** %s to %s\n", c.FirstSeen.UTC().Format("2006-01-02"), c.LastSeen.UTC().Format("2006-01-02"))
 		}
-		p("- **Engagement** %d in total, %s on average\n", c.TotalEngagement, strconv.FormatFloat(c.AvgEngagement, 'f', 1, 64))
-		p("- **Unanswered by the brand** %d%% of the time\n", int(c.UnattendedShare*100+0.5))
+		p("- **Engagement** %d in total, %s per post on average\n", c.TotalEngagement, strconv.FormatFloat(c.AvgEngagement, 'f', 1, 64))
+		p("- **Unanswered by the brand** in %d of %s (%d%%)\n", c.Unattended, plural(c.Posts, "post", "posts"), int(c.UnattendedShare*100+0.5))
 		p("- **Mood** %s (%+.2f)\n", mood(c.AvgSentiment), c.AvgSentiment)
 		if len(c.Brands) > 0 || len(c.Topics) > 0 {
 			p("- **About** %s\n", mdEscape(strings.Join(append(append([]string{}, c.Brands...), c.Topics...), ", ")))
