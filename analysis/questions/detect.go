@@ -29,9 +29,9 @@ func Detect(text string) []string {
 	d := detectors.Get().(*detector)
 	defer d.release()
 	var out []string
-	d.sents = appendSentences(d.sents[:0], clean(text))
-	for _, s := range d.sents {
-		if d.isQuestionSentence(s) {
+	d.analyse(text)
+	for i, s := range d.sents {
+		if d.question(i) {
 			out = append(out, s)
 		}
 	}
@@ -42,9 +42,9 @@ func Detect(text string) []string {
 func IsQuestion(text string) bool {
 	d := detectors.Get().(*detector)
 	defer d.release()
-	d.sents = appendSentences(d.sents[:0], clean(text))
-	for _, s := range d.sents {
-		if d.isQuestionSentence(s) {
+	d.analyse(text)
+	for i := range d.sents {
+		if d.question(i) {
 			return true
 		}
 	}
@@ -54,7 +54,13 @@ func IsQuestion(text string) bool {
 // detector holds the buffers of one Detect call.
 type detector struct {
 	sents []string
+	info  []sentInfo
+	lines []lineInfo
+	feats []uint32
 	tok   tokenizer
+	nQ    int  // sentences with a question mark
+	nShow int  // showcase words in the text
+	multi bool // the cleaned text has more than one line
 }
 
 var detectors = sync.Pool{New: func() any { return &detector{tok: tokenizer{scratch: true}} }}
@@ -62,6 +68,7 @@ var detectors = sync.Pool{New: func() any { return &detector{tok: tokenizer{scra
 // release returns d to the pool without keeping the caller's text alive.
 func (d *detector) release() {
 	clear(d.sents)
+	clear(d.lines)
 	clear(d.tok.ws)
 	d.tok.lower = ""
 	d.tok.scratch = true
@@ -359,11 +366,37 @@ func skipDigits(s string, i int) int {
 	return i
 }
 
-// isQuestionSentence classifies one sentence.
+// ruleKind is which rule, if any, calls a sentence a question.
+type ruleKind uint8
+
+const (
+	ruleNone       ruleKind = iota
+	ruleRhetorical          // a rhetorical formula: never a question
+	ruleBareMark            // "??" on its own
+	ruleMark                // a question mark (any script's) outside quotations
+	ruleStart               // question syntax at the start
+	ruleInner               // a question word and inverted auxiliary inside
+	ruleClause              // a later clause opens with question syntax
+	ruleImplicit            // an implicit request ("looking for", "any advice")
+	ruleHelp                // "help" that does not open a request
+	ruleTag                 // a tag ending ("and you", "right")
+	ruleAnyone              // "anyone?"
+	ruleRight               // "ur female right"
+	ruleProblem             // a malfunction report ("X won't sync")
+	nRuleKinds
+)
+
+// isQuestionSentence classifies one sentence by the rules alone.
 func (d *detector) isQuestionSentence(s string) bool {
+	k := d.rule(s)
+	return k != ruleNone && k != ruleRhetorical && k != ruleHelp
+}
+
+// rule classifies one sentence by the rules, telling which one fired.
+func (d *detector) rule(s string) ruleKind {
 	masked := maskQuotes(s)
 	masked = replaceHandles(masked)
-	hasQ := strings.IndexByte(masked, '?') >= 0
+	hasQ := hasQuestionMark(masked)
 	d.tok.tokenize(masked, true)
 	all := d.tok.ws
 	for i, w := range all {
@@ -375,20 +408,26 @@ func (d *detector) isQuestionSentence(s string) bool {
 	}
 	if len(ws) == 0 {
 		// "??" on its own asks what the other meant.
-		return hasQ && strings.Trim(masked, "?!. \t"+handleTok) == ""
+		if hasQ && strings.Trim(masked, "?!. \t"+handleTok) == "" {
+			return ruleBareMark
+		}
+		return ruleNone
 	}
 	body := stripOpeners(ws)
 	// Phrases are compared word by word: ws joined by single spaces has
 	// phrase p as a prefix ending at a space exactly when ws starts with the
 	// words of p.
 	if isPhrase(rhetorical, ws) || isPhrase(rhetorical, body) || hasPrefixPhrase(rhetoricalPrefixes, body) {
-		return false
+		return ruleRhetorical
 	}
 	if hasQ {
-		return true
+		return ruleMark
 	}
-	if startsQuestion(body) || hasInnerQuestion(ws) {
-		return true
+	if startsQuestion(body) {
+		return ruleStart
+	}
+	if hasInnerQuestion(ws) {
+		return ruleInner
 	}
 	// A question after a comma or ".." in the same chat line:
 	// "fine here, how r u", "HALO ..WTF ARE YOU TALKING ABOUT". The clauses
@@ -400,28 +439,34 @@ func (d *detector) isQuestionSentence(s string) bool {
 		}
 		if c >= 1 {
 			if cw := stripOpeners(all[i:j]); len(cw) >= 2 && startsQuestion(cw) {
-				return true
+				return ruleClause
 			}
 		}
 		i = j
 	}
 	for _, p := range implicitPrefixes[body[0]] {
 		if hasWordPrefix(body, p) {
-			return !(len(p) == 1 && p[0] == "help" && len(body) > 1 && !helpOpener(masked))
+			if len(p) == 1 && p[0] == "help" && len(body) > 1 && !helpOpener(masked) {
+				return ruleHelp
+			}
+			return ruleImplicit
 		}
 	}
 	for _, t := range tagEndings[ws[len(ws)-1]] {
 		if len(t) <= len(ws) && slices.Equal(ws[len(ws)-len(t):], t) {
-			return true
+			return ruleTag
 		}
 	}
 	if len(ws) <= 3 && (ws[0] == "anyone" || ws[len(ws)-1] == "anyone") {
-		return true // "anyone?", "lol anyone"
+		return ruleAnyone // "anyone?", "lol anyone"
 	}
 	if len(ws) <= 6 && len(ws) >= 2 && ws[len(ws)-1] == "right" && !notTagRight.has(ws[len(ws)-2]) {
-		return true // "ur female right"
+		return ruleRight // "ur female right"
 	}
-	return isProblemReport(body)
+	if isProblemReport(body) {
+		return ruleProblem
+	}
+	return ruleNone
 }
 
 var notTagRight = set("that's", "thats", "all", "you're", "your", "is", "turn", "turned", "go", "went", "it", "me",

@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
 )
 
 // The tests in this file measure detection and grouping on the team's shared
@@ -191,4 +193,132 @@ func TestDevBanking77(t *testing.T) {
 	if os.Getenv("OVERHEAR_SHUFFLE") == "" && os.Getenv("OVERHEAR_DEVALL") == "" && (p < 0.69 || f1 < 0.25) {
 		t.Errorf("Banking77 P %.3f F1 %.3f below the 0.69/0.25 floor", p, f1)
 	}
+}
+
+// communityPost is one post of the community-brand-sentiment data with its
+// gold question sentences.
+type communityPost struct {
+	ID, Split, Title, Text string
+	Questions              []string
+}
+
+// communityPosts reads the posts and labels of one split ("train", "dev").
+func communityPosts(tb testing.TB, dir, split string) []communityPost {
+	tb.Helper()
+	d := filepath.Join(dir, "community-brand-sentiment")
+	read := func(name string, fn func([]byte)) {
+		f, err := os.Open(filepath.Join(d, name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			fn(sc.Bytes())
+		}
+	}
+	posts := map[string]communityPost{}
+	read("posts.jsonl", func(b []byte) {
+		var p communityPost
+		if err := json.Unmarshal(b, &p); err != nil {
+			tb.Fatal(err)
+		}
+		posts[p.ID] = p
+	})
+	var out []communityPost
+	read("labels.jsonl", func(b []byte) {
+		var l communityPost
+		if err := json.Unmarshal(b, &l); err != nil {
+			tb.Fatal(err)
+		}
+		if l.Split != split {
+			return
+		}
+		p := posts[l.ID]
+		p.Split, p.Questions = l.Split, l.Questions
+		out = append(out, p)
+	})
+	return out
+}
+
+// fullText joins a title and body as collectors.Mention.FullText does.
+func fullText(title, text string) string {
+	switch {
+	case title == "":
+		return text
+	case text == "":
+		return title
+	}
+	return title + "\n\n" + text
+}
+
+// devWords is devscore's words: Python's re \w+ on the lower-cased text.
+func devWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_')
+	})
+}
+
+// sameQuestion is devscore's same_question: half the words shared, or one
+// inside the other.
+func sameQuestion(a, b string) bool {
+	wa, wb := devWords(a), devWords(b)
+	if len(wa) == 0 || len(wb) == 0 {
+		return false
+	}
+	sa, sb := map[string]bool{}, map[string]bool{}
+	for _, w := range wa {
+		sa[w] = true
+	}
+	for _, w := range wb {
+		sb[w] = true
+	}
+	inter := 0
+	for w := range sa {
+		if sb[w] {
+			inter++
+		}
+	}
+	ja, jb := strings.Join(wa, " "), strings.Join(wb, " ")
+	return float64(inter)/float64(len(sa)+len(sb)-inter) >= 0.5 || strings.Contains(jb, ja) || strings.Contains(ja, jb)
+}
+
+// TestDevCommunity measures question sentences on the community dev split as
+// devscore community does. OVERHEAR_DEVDUMP=1 prints the false positives and
+// the missed gold sentences.
+func TestDevCommunity(t *testing.T) {
+	dir := devData(t)
+	posts := communityPosts(t, dir, "dev")
+	dump := os.Getenv("OVERHEAR_DEVDUMP") != ""
+	var nPred, nGold, tpP, tpG int
+	for _, p := range posts {
+		pred := Detect(fullText(p.Title, p.Text))
+		nPred += len(pred)
+		nGold += len(p.Questions)
+		for _, q := range pred {
+			ok := false
+			for _, g := range p.Questions {
+				ok = ok || sameQuestion(q, g)
+			}
+			if ok {
+				tpP++
+			} else if dump {
+				fmt.Printf("FP %s %q\n", p.ID, q)
+			}
+		}
+		for _, g := range p.Questions {
+			ok := false
+			for _, q := range pred {
+				ok = ok || sameQuestion(q, g)
+			}
+			if ok {
+				tpG++
+			} else if dump {
+				fmt.Printf("FN %s %q\n", p.ID, g)
+			}
+		}
+	}
+	prec, rec := float64(tpP)/float64(max(1, nPred)), float64(tpG)/float64(max(1, nGold))
+	t.Logf("community dev questions: sentence P %.3f R %.3f (%d predicted, %d gold)", prec, rec, nPred, nGold)
 }

@@ -250,6 +250,10 @@ func trimBullets(line string) string {
 }
 
 // appendLineSentences appends the sentences of one line (valid UTF-8).
+// Besides '.', '!', '?' and '…', the question marks of other scripts end a
+// sentence: '？' and '！' and '。' (full width, also without a space after
+// them), '؟' (Arabic), '⸮' and the Greek question mark U+037E, and ';' after
+// a Greek letter (the Greek question mark is usually typed as a semicolon).
 func appendLineSentences(out []string, line string) []string {
 	start := 0
 	for i := 0; i < len(line); {
@@ -259,31 +263,27 @@ func appendLineSentences(out []string, line string) []string {
 		if i == len(line) {
 			break
 		}
-		c := line[i]
-		var first rune
-		var size int
-		switch {
-		case c == '.' || c == '!' || c == '?':
-			first, size = rune(c), 1
-		case strings.HasPrefix(line[i:], "…"):
-			first, size = '…', len("…")
-		default:
-			i++
+		first, size := rune(line[i]), 1
+		if first >= utf8.RuneSelf {
+			first, size = utf8.DecodeRuneInString(line[i:])
+		}
+		if !isTerminal(first) || first == ';' && !greekBefore(line[:i]) {
+			i += size
 			continue
 		}
 		// The run of terminal punctuation, closing brackets and quotes.
 		last, lastAt, end := first, i, i+size
 		for end < len(line) {
 			r, n := utf8.DecodeRuneInString(line[end:])
-			if !isTerminal(r) && r != ')' && r != '"' && r != '”' {
+			if !isTerminal(r) && r != ')' && r != '"' && r != '”' || r == ';' {
 				break
 			}
 			last, lastAt, end = r, end, end+n
 		}
 		ellipsis := lastAt > i || first == '…'
-		if end < len(line) {
+		if end < len(line) && !isFullWidthTerminal(last) {
 			r, _ := utf8.DecodeRuneInString(line[end:])
-			if !unicode.IsSpace(r) && !(ellipsis && first != '?' && last != '?') {
+			if !unicode.IsSpace(r) && !(ellipsis && !isQuestionRune(first) && !isQuestionRune(last)) {
 				i = end
 				continue
 			}
@@ -303,10 +303,36 @@ func appendLineSentences(out []string, line string) []string {
 	return out
 }
 
-// mayEndSentence marks the bytes that start a terminal rune.
-var mayEndSentence = [256]bool{'.': true, '!': true, '?': true, 0xE2: true} // 0xE2 starts "…"
+// mayEndSentence marks the bytes that start a terminal rune: ASCII '.', '!',
+// '?' and ';', and the lead bytes of "…", "⸮" (0xE2), "؟" (0xD8), U+037E
+// (0xCD), "。" (0xE3) and "？", "！" (0xEF).
+var mayEndSentence = [256]bool{'.': true, '!': true, '?': true, ';': true,
+	0xE2: true, 0xD8: true, 0xCD: true, 0xE3: true, 0xEF: true}
 
-func isTerminal(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '…' }
+func isTerminal(r rune) bool {
+	switch r {
+	case '.', '!', '?', '…', '？', '！', '。', '؟', '⸮', '\u037e', ';':
+		return true
+	}
+	return false
+}
+
+// isQuestionRune reports whether r is a question mark of some script (the
+// Greek semicolon aside).
+func isQuestionRune(r rune) bool {
+	return r == '?' || r == '？' || r == '؟' || r == '⸮' || r == '\u037e'
+}
+
+// isFullWidthTerminal reports whether r ends a sentence without a space
+// after it (CJK punctuation).
+func isFullWidthTerminal(r rune) bool { return r == '？' || r == '！' || r == '。' }
+
+// greekBefore reports whether the rune before a ';' is a Greek letter, so
+// that the ';' is a Greek question mark.
+func greekBefore(before string) bool {
+	r, _ := utf8.DecodeLastRuneInString(before)
+	return r >= 0x370 && r <= 0x3FF || r >= 0x1F00 && r <= 0x1FFF
+}
 
 // isAbbrev reports whether the text before a period ends with a common
 // abbreviation ("e.g", "vs", "Mr") that does not end a sentence.
