@@ -17,8 +17,13 @@ import (
 type Sentiment struct {
 	// Label is "positive", "neutral" or "negative".
 	Label string `json:"label"`
-	// Score is calibrated to [-1, 1].
+	// Score is calibrated to [-1, 1]. For a brand, the label is a threshold on it (see
+	// analysis/sentiment: BrandThresholds).
 	Score float64 `json:"score"`
+	// Unscored is true when the text is in a language the model does not read: the label is
+	// then "neutral" and the score 0, and metrics and alerts leave the mention out of
+	// sentiment figures.
+	Unscored bool `json:"unscored,omitempty"`
 }
 
 // Sentiment labels, also the values of the `sentiment` metric label.
@@ -58,6 +63,9 @@ type Result struct {
 	// Unattended is true when some matched brand has no account in the thread (for a mention
 	// that matches only topics: when no brand account at all took part).
 	Unattended bool `json:"unattended"`
+	// Language is the ISO 639-1 code of the text's language when it could be told ("en",
+	// "fr"); empty when the text is too short or mixed to tell.
+	Language string `json:"language,omitempty"`
 	// TargetSentiment is the sentiment toward a caller-given target (analyze's `target` field).
 	TargetSentiment *Sentiment `json:"target_sentiment,omitempty"`
 }
@@ -86,6 +94,11 @@ type Scorer interface {
 	// of one target each), reading the text once: it returns Score(text) and appends
 	// ScoreTarget(text, targets[i]) for each target to dst.
 	ScoreWithTargets(text string, targets [][][2]int, dst []Sentiment) (Sentiment, []Sentiment)
+	// ScoreBrands scores the whole text and the sentiment toward each brand it names (the
+	// spans of one brand each) from what the text says about that brand, reading the text
+	// once: it returns Score(text) and appends one Sentiment per brand to dst. hasTitle tells
+	// that text is a title, a blank line and a body (Mention.FullText).
+	ScoreBrands(text string, hasTitle bool, brands [][][2]int, dst []Sentiment) (Sentiment, []Sentiment)
 }
 
 // QuestionDetector returns the question sentences of a text.
@@ -257,7 +270,17 @@ func (a *Analyzer) score(r *Result, text string, sc *scratch) {
 		}
 		return
 	}
-	r.Sentiment, sc.out = a.scorer.ScoreWithTargets(text, sc.targets, sc.out[:0])
+	r.Language = language(text)
+	if r.Language != "" && r.Language != "en" {
+		// The model reads English: a mention in another language is marked, not scored
+		// (French praise read as English scores negative).
+		r.Sentiment = Sentiment{Label: Neutral, Unscored: true}
+		for i := range r.Brands {
+			r.Brands[i].Sentiment = Sentiment{Label: Neutral, Unscored: true}
+		}
+		return
+	}
+	r.Sentiment, sc.out = a.scorer.ScoreBrands(text, r.Title != "" && r.Text != "", sc.targets, sc.out[:0])
 	for i := range r.Brands {
 		r.Brands[i].Sentiment = sc.out[i]
 	}

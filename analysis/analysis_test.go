@@ -9,7 +9,7 @@ import (
 )
 
 // TestSentimentOnePass checks that Analyze and the pipeline's stages, which read each text once
-// for its whole-text sentiment and every brand's, give what Score and ScoreTarget give.
+// for its whole-text sentiment and every brand's, give what Score and ScoreBrands give.
 func TestSentimentOnePass(t *testing.T) {
 	brands := []collectors.Brand{
 		{Name: "Acme", Query: "acme"},
@@ -48,9 +48,14 @@ func TestSentimentOnePass(t *testing.T) {
 		if len(matches) != len(r.Brands) {
 			t.Fatalf("%s: %d brands, want %d", m.ID, len(r.Brands), len(matches))
 		}
+		var spans [][][2]int
+		for _, mt := range matches {
+			spans = append(spans, mt.Spans)
+		}
+		_, want := sc.ScoreBrands(text, m.Title != "" && m.Text != "", spans, nil)
 		for i, b := range r.Brands {
-			if want := sc.ScoreTarget(text, matches[i].Spans); b.Sentiment != want {
-				t.Errorf("%s: %s: %v, want %v", m.ID, b.Name, b.Sentiment, want)
+			if b.Sentiment != want[i] {
+				t.Errorf("%s: %s: %v, want %v", m.ID, b.Name, b.Sentiment, want[i])
 			}
 		}
 		in = append(in, analysis.Result{Mention: m})

@@ -67,7 +67,9 @@ func (m *Metrics) Observe(results []Result) {
 				continue // a brand removed from the config since the mention was analysed
 			}
 			m.mentions.WithLabelValues(b.Name, r.Source, b.Sentiment.Label).Inc()
-			m.sentiment.WithLabelValues(b.Name).Observe(b.Sentiment.Score)
+			if !b.Sentiment.Unscored { // another language: counted, but not in the score
+				m.sentiment.WithLabelValues(b.Name).Observe(b.Sentiment.Score)
+			}
 			if r.Question {
 				m.questions.WithLabelValues(b.Name).Add(float64(len(r.Questions)))
 			}

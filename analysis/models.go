@@ -20,22 +20,39 @@ func DefaultScorer() (Scorer, error) {
 	return modelScorer{m}, nil
 }
 
-func (s modelScorer) Score(text string) Sentiment { return Sentiment(s.m.Score(text)) }
+func (s modelScorer) Score(text string) Sentiment { return fromModel(s.m.Score(text)) }
 
 func (s modelScorer) ScoreTarget(text string, spans [][2]int) Sentiment {
-	return Sentiment(s.m.ScoreTarget(text, spans))
+	return fromModel(s.m.ScoreTarget(text, spans))
 }
 
 func (s modelScorer) ScoreTargetPhrase(text, phrase string) Sentiment {
-	return Sentiment(s.m.ScoreTargetPhrase(text, phrase))
+	return fromModel(s.m.ScoreTargetPhrase(text, phrase))
 }
 
 func (s modelScorer) ScoreWithTargets(text string, targets [][][2]int, dst []Sentiment) (Sentiment, []Sentiment) {
 	d := s.m.Parse(text)
 	for _, spans := range targets {
-		dst = append(dst, Sentiment(d.Target(spans)))
+		dst = append(dst, fromModel(d.Target(spans)))
 	}
-	r := Sentiment(d.Score())
+	r := fromModel(d.Score())
+	d.Release()
+	return r, dst
+}
+
+func (s modelScorer) ScoreBrands(text string, hasTitle bool, brands [][][2]int, dst []Sentiment) (Sentiment, []Sentiment) {
+	d := s.m.Parse(text)
+	var others [][2]int
+	for i, spans := range brands {
+		others = others[:0]
+		for j, o := range brands {
+			if j != i {
+				others = append(others, o...)
+			}
+		}
+		dst = append(dst, fromModel(d.Brand(spans, others, hasTitle)))
+	}
+	r := fromModel(d.Score())
 	d.Release()
 	return r, dst
 }
@@ -51,3 +68,5 @@ func NewDefault(brands []collectors.Brand, topics []collectors.Topic) (*Analyzer
 	}
 	return NewAnalyzer(brands, topics, scorer, DefaultQuestionDetector())
 }
+
+func fromModel(r sentiment.Result) Sentiment { return Sentiment{Label: r.Label, Score: r.Score} }

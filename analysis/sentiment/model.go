@@ -39,8 +39,9 @@ type Model struct {
 	lex    lexicon
 	text   head
 	target head
-	ens    *ensemble // nets ensembled with the text head; nil: none
-	pool   sync.Pool // of *Doc
+	ens    *ensemble   // nets ensembled with the text head; nil: none
+	brand  *brandModel // sentiment toward a brand in a long post (brand.go); nil: none
+	pool   sync.Pool   // of *Doc
 }
 
 // maxClasses bounds the classes of a head.
@@ -178,8 +179,14 @@ func (m *Model) extractor() *extractor {
 type Doc struct {
 	m      *Model
 	e      extractor
+	text   string
 	whole  Result
+	wholeZ [3]float32 // the whole text's label scores, sarcasm applied
 	scored bool
+	// The brand head's buffers (brand.go).
+	sents []sentence
+	bt    brandText
+	be    *extractor
 }
 
 // Parse reads text for scoring. It does not allocate once the model's pool is warm; call
@@ -190,32 +197,57 @@ func (m *Model) Parse(text string) *Doc {
 		d = &Doc{m: m, e: extractor{tokenizer: tokenizer{lex: &m.lex}}}
 	}
 	d.e.parse(text)
+	d.text = text
 	d.scored = false
 	return d
 }
 
 // Release gives d's buffers back to its model; d must not be used after.
-func (d *Doc) Release() { d.m.pool.Put(d) }
+func (d *Doc) Release() {
+	d.text = ""
+	d.m.pool.Put(d)
+}
 
 // Score returns the sentiment of the whole text, as Model.Score does. It is computed once.
 func (d *Doc) Score() Result {
 	if !d.scored {
 		d.e.wholeFeatures()
-		d.whole = result(d.m.textLogits(d.e.feats), d.e.doc.sarcasm)
+		z := d.m.textLogits(d.e.feats)
+		d.whole = result(z, d.e.doc.sarcasm)
+		if d.e.doc.sarcasm {
+			z[0], z[2] = z[2], z[0]
+		}
+		d.wholeZ = z
 		d.scored = true
 	}
 	return d.whole
 }
 
+// wholeProbs returns the whole text's label probabilities, sarcasm applied.
+func (d *Doc) wholeProbs() [3]float64 {
+	d.Score()
+	return softmax(d.wholeZ)
+}
+
 // Target returns the sentiment toward the target at spans (byte offsets in the text given to
 // Parse), as Model.ScoreTarget does.
 func (d *Doc) Target(spans [][2]int) Result {
-	if len(spans) == 0 {
+	z, ok := d.targetZ(spans)
+	if !ok {
 		return d.Score()
+	}
+	return result(z, d.e.doc.sarcasm)
+}
+
+// targetZ returns the target head's label scores toward the target at spans (sarcasm not
+// applied); false when no token is in a span.
+func (d *Doc) targetZ(spans [][2]int) ([3]float32, bool) {
+	if len(spans) == 0 {
+		return [3]float32{}, false
 	}
 	e := &d.e
 	if !e.targetFeaturesParsed(spans) {
-		return d.Score()
+		return [3]float32{}, false
 	}
 	m := d.m
 	z := m.target.logits(e.feats)
@@ -227,7 +259,20 @@ func (d *Doc) Target(spans [][2]int) Result {
 			z[c] = (1-clauseWeight)*z[c] + clauseWeight*zc[c]
 		}
 	}
-	return result(z, e.doc.sarcasm)
+	return z, true
+}
+
+// targetProbs returns the target head's label probabilities toward spans, sarcasm applied;
+// the whole text's when no token is in a span.
+func (d *Doc) targetProbs(spans [][2]int) [3]float64 {
+	z, ok := d.targetZ(spans)
+	if !ok {
+		return d.wholeProbs()
+	}
+	if d.e.doc.sarcasm {
+		z[0], z[2] = z[2], z[0]
+	}
+	return softmax(z)
 }
 
 // ScoreWithTargets scores the whole text and the sentiment toward each target (the spans of
@@ -398,9 +443,15 @@ var (
 func Default() (*Model, error) {
 	defaultOnce.Do(func() {
 		defaultModel, defaultErr = Load(bytes.NewReader(embedded))
+		if defaultErr == nil && len(embeddedBrand) > 0 {
+			defaultErr = defaultModel.LoadBrand(bytes.NewReader(embeddedBrand))
+		}
 	})
 	return defaultModel, defaultErr
 }
+
+// Base returns a new copy of the embedded model without its brand head, for training one.
+func Base() (*Model, error) { return Load(bytes.NewReader(embedded)) }
 
 // File format (little endian):
 //
@@ -447,41 +498,8 @@ func Load(r io.Reader) (*Model, error) {
 		m.lex.m[h] = float32(int8(d.byte())) / 10
 	}
 	for _, h := range []*head{&m.text, &m.target} {
-		bits, k := d.byte(), int(d.byte())
-		if bits < 8 || bits > 24 || k < 3 || k > maxClasses {
-			return nil, fmt.Errorf("sentiment: head with %d bits and %d classes: %w", bits, k, ErrFormat)
-		}
-		groups := make([]uint8, k)
-		for c := range groups {
-			if groups[c] = d.byte(); groups[c] > 2 {
-				return nil, fmt.Errorf("sentiment: class %d in label %d: %w", c, groups[c], ErrFormat)
-			}
-		}
-		*h = newHead(bits, groups)
-		scale := d.f32()
-		for c := range h.bias {
-			h.bias[c] = d.f32()
-		}
-		for l := range h.offset {
-			h.offset[l] = d.f32()
-		}
-		h.invTemp = d.f32()
-		rows := d.u32()
-		idx := uint64(0)
-		h.q, h.lut = make([]int8, len(h.w)), new([256]float32)
-		for q := range h.lut {
-			h.lut[q] = dequantize(int8(uint8(q)), scale)
-		}
-		for i := uint32(0); i < rows && d.err == nil; i++ {
-			idx += d.uvarint()
-			if idx >= 1<<h.bits {
-				return nil, fmt.Errorf("sentiment: bucket %d out of range: %w", idx, ErrFormat)
-			}
-			for c := 0; c < k; c++ {
-				q := int8(d.byte())
-				h.q[idx*uint64(k)+uint64(c)] = q
-				h.w[idx*uint64(k)+uint64(c)] = h.lut[uint8(q)]
-			}
+		if err := decodeHead(&d, h); err != nil {
+			return nil, err
 		}
 	}
 	if version >= 3 {
@@ -564,37 +582,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	}
 	f32 := func(f float32) { buf.Write(le.AppendUint32(nil, math.Float32bits(f))) }
 	for _, h := range []*head{&m.text, &m.target} {
-		buf.WriteByte(h.bits)
-		buf.WriteByte(byte(h.k))
-		buf.Write(h.groups)
-		scale := h.scale()
-		f32(scale)
-		for _, v := range h.bias {
-			f32(v)
-		}
-		for _, v := range h.offset {
-			f32(v)
-		}
-		f32(h.invTemp)
-		var rows bytes.Buffer
-		n, prev := uint32(0), uint64(0)
-		q := make([]byte, h.k)
-		for i := 0; i < len(h.w)/h.k; i++ {
-			zero := true
-			for c := range q {
-				q[c] = byte(quantize(h.w[i*h.k+c], scale))
-				zero = zero && q[c] == 0
-			}
-			if zero {
-				continue
-			}
-			rows.Write(binary.AppendUvarint(nil, uint64(i)-prev))
-			rows.Write(q)
-			prev = uint64(i)
-			n++
-		}
-		buf.Write(le.AppendUint32(nil, n))
-		buf.Write(rows.Bytes())
+		encodeHead(&buf, h)
 	}
 	if m.ens == nil {
 		buf.WriteByte(0)
@@ -619,6 +607,86 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		return int64(k), fmt.Errorf("sentiment: write model: %w", err)
 	}
 	return int64(k), nil
+}
+
+// encodeHead writes a head: bits uint8, k uint8 (classes), groups [k]uint8 (class → label),
+// scale float32, bias [k]float32, offset [3]float32, invTemp float32, rows uint32, then
+// rows × (uvarint bucket delta, k × int8 quantize(weight, scale)).
+func encodeHead(buf *bytes.Buffer, h *head) {
+	le := binary.LittleEndian
+	f32 := func(f float32) { buf.Write(le.AppendUint32(nil, math.Float32bits(f))) }
+	buf.WriteByte(h.bits)
+	buf.WriteByte(byte(h.k))
+	buf.Write(h.groups)
+	scale := h.scale()
+	f32(scale)
+	for _, v := range h.bias {
+		f32(v)
+	}
+	for _, v := range h.offset {
+		f32(v)
+	}
+	f32(h.invTemp)
+	var rows bytes.Buffer
+	n, prev := uint32(0), uint64(0)
+	q := make([]byte, h.k)
+	for i := 0; i < len(h.w)/h.k; i++ {
+		zero := true
+		for c := range q {
+			q[c] = byte(quantize(h.w[i*h.k+c], scale))
+			zero = zero && q[c] == 0
+		}
+		if zero {
+			continue
+		}
+		rows.Write(binary.AppendUvarint(nil, uint64(i)-prev))
+		rows.Write(q)
+		prev = uint64(i)
+		n++
+	}
+	buf.Write(le.AppendUint32(nil, n))
+	buf.Write(rows.Bytes())
+}
+
+// decodeHead reads a head as encodeHead writes it.
+func decodeHead(d *decoder, h *head) error {
+	bits, k := d.byte(), int(d.byte())
+	if bits < 8 || bits > 24 || k < 3 || k > maxClasses {
+		return fmt.Errorf("sentiment: head with %d bits and %d classes: %w", bits, k, ErrFormat)
+	}
+	groups := make([]uint8, k)
+	for c := range groups {
+		if groups[c] = d.byte(); groups[c] > 2 {
+			return fmt.Errorf("sentiment: class %d in label %d: %w", c, groups[c], ErrFormat)
+		}
+	}
+	*h = newHead(bits, groups)
+	scale := d.f32()
+	for c := range h.bias {
+		h.bias[c] = d.f32()
+	}
+	for l := range h.offset {
+		h.offset[l] = d.f32()
+	}
+	h.invTemp = d.f32()
+	rows := d.u32()
+	idx := uint64(0)
+	h.q, h.lut = make([]int8, len(h.w)), new([256]float32)
+	for q := range h.lut {
+		h.lut[q] = dequantize(int8(uint8(q)), scale)
+	}
+	for i := uint32(0); i < rows && d.err == nil; i++ {
+		idx += d.uvarint()
+		if idx >= 1<<h.bits {
+			return fmt.Errorf("sentiment: bucket %d out of range: %w", idx, ErrFormat)
+		}
+		for c := 0; c < k; c++ {
+			q := int8(d.byte())
+			h.q[idx*uint64(k)+uint64(c)] = q
+			h.w[idx*uint64(k)+uint64(c)] = h.lut[uint8(q)]
+		}
+	}
+	return nil // a short read is d.err, reported by the caller
 }
 
 // scale is the largest absolute weight.
