@@ -9,8 +9,8 @@ import (
 func TestLanguage(t *testing.T) {
 	for text, want := range map[string]string{
 		"J'adore vraiment ce logiciel, il fonctionne parfaitement sur mon ordinateur portable depuis des mois.": "fr",
-		"qualcuno di voi utilizza più GPU AMD su Ollama? Vi spiego il mio problema con la macchina.":             "it",
-		"I really like this tool, it has worked perfectly on my laptop for months now without trouble.":          "en",
+		"qualcuno di voi utilizza più GPU AMD su Ollama? Vi spiego il mio problema con la macchina.":            "it",
+		"I really like this tool, it has worked perfectly on my laptop for months now without trouble.":         "en",
 		"Ollama 0.5 🔥": "", // too short to tell: scored as English
 	} {
 		if got := language(text); got != want {
