@@ -19,7 +19,7 @@ var englishWords = map[string]bool{"the": true, "and": true, "is": true, "to": t
 	"i": true, "you": true, "that": true, "this": true, "with": true, "for": true, "have": true, "my": true,
 	"was": true, "but": true, "not": true, "are": true, "can": true, "what": true, "how": true, "on": true}
 
-// englishFunctionWords reports whether at least one word in six of the first 60 is an English
+// englishFunctionWords reports whether at least one word in twelve of the first 60 is an English
 // function word.
 func englishFunctionWords(text string) bool {
 	words, hits := 0, 0
@@ -39,7 +39,7 @@ func englishFunctionWords(text string) bool {
 		}
 		i = j
 	}
-	return words > 0 && hits*6 >= words
+	return words > 0 && hits*12 >= words
 }
 
 func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
