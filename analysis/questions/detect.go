@@ -560,7 +560,9 @@ func helpOpener(s string) bool {
 
 // rhetoricalPrefixes open rhetorical sentences of any length.
 var rhetoricalPrefixes = phrasesBy(false, "who cares", "who knows", "guess what", "you know what",
-	"why would anyone", "who would want")
+	"why would anyone", "who would want", "who doesn't love", "who doesn't like", "who doesn't want",
+	"who doesn't enjoy", "who wouldn't want", "who wouldn't love", "who wouldn't like", "what's not to",
+	"who doesn't need", "who needs")
 
 // startsQuestion reports whether ws (openers removed) opens with question syntax.
 func startsQuestion(ws []string) bool {
@@ -588,6 +590,8 @@ func startsQuestion(ws []string) bool {
 			return false // "when i get home …": a subordinate clause
 		case w0 == "when" && subjectPronoun.has(w1) && w2 != "" && !auxWords.has(w2):
 			return false
+		case w0 != "which" && w0 != "who" && relativeSubject.has(w1) && freeRelativeVerb(w2):
+			return false // "how it works", "what i learned", "why it matters": a heading, not a question
 		}
 		return true
 	case auxWords.has(w0):
@@ -617,6 +621,24 @@ func startsQuestion(ws []string) bool {
 	}
 	return false
 }
+
+// relativeSubject are the subjects of a free relative clause ("what we built").
+var relativeSubject = set("i", "we", "it", "they", "this", "that", "he", "she", "you", "people", "everyone")
+
+// freeRelativeVerb reports whether w, after "how it" or "what we", is a
+// verb in the past or third person ("works", "learned", "built") rather
+// than the bare form a dropped-auxiliary chat question has ("how you doing",
+// "what you mean").
+func freeRelativeVerb(w string) bool {
+	if len(w) < 3 || auxWords.has(w) && w != "does" && w != "did" {
+		return false
+	}
+	return strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") ||
+		irregularPast.has(w)
+}
+
+var irregularPast = set("built", "made", "did", "got", "found", "thought", "went", "learnt", "saw", "came",
+	"took", "knew", "ran", "wrote", "brought", "bought", "felt", "left", "kept", "became", "began", "chose")
 
 var someoneAsks = set("want", "wants", "know", "knows", "have", "has", "here", "there", "around", "else", "up", "awake")
 

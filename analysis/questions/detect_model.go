@@ -176,7 +176,75 @@ func (d *detector) analyse(text string) {
 	if n := len(d.lines); n > 0 {
 		d.lines[n-1].blankAfter = true
 	}
+	d.contextRules()
 }
+
+// contextRules drops the candidates that the sentences around them show
+// ask nothing: sarcasm marked "/s", a short fragment the author answers
+// right away ("The biggest lesson? Local models need good prompts."), and
+// code whose question marks are operators ("a ?? b").
+func (d *detector) contextRules() {
+	for i, s := range d.sents {
+		inf := &d.info[i]
+		if s == "/s" || strings.HasSuffix(s, " /s") {
+			inf.cand, inf.rule = false, ruleRhetorical
+			if s == "/s" && i > 0 {
+				d.info[i-1].cand, d.info[i-1].rule = false, ruleRhetorical
+			}
+			continue
+		}
+		if !inf.cand {
+			continue
+		}
+		ln := &d.lines[inf.line]
+		if end := endClass(s); end == endMarks || strings.IndexByte(s, '?') >= 0 && end != endQuestion {
+			if hasCodeOps(ln.raw) {
+				inf.cand, inf.rule = false, ruleNone
+			}
+			continue
+		} else if end != endQuestion {
+			continue
+		}
+		if i+1 < int(ln.end) && endClass(d.sents[i+1]) != endQuestion && endClass(d.sents[i+1]) != endMarks &&
+			answeredFragment(s) {
+			inf.cand, inf.rule = false, ruleRhetorical
+		}
+	}
+}
+
+// answeredFragment reports whether s, a question followed on its line by a
+// statement, is a short noun phrase that the statement answers: "The
+// biggest lesson?", "My solution?", "Problem?".
+func answeredFragment(s string) bool {
+	var t tokenizer
+	t.tokenize(s, false)
+	ws := t.ws
+	switch {
+	case len(ws) == 0 || len(ws) > 4:
+		return false
+	case fragmentOpeners.has(ws[0]):
+		return true
+	case len(ws) == 1:
+		return !requestWords.has(ws[0]) && !whWords.has(ws[0]) && !auxWords.has(ws[0])
+	}
+	return false
+}
+
+var fragmentOpeners = set("the", "my", "our", "their", "his", "her", "its", "one", "biggest", "best", "worst",
+	"result", "results", "answer", "reason", "problem", "solution", "catch", "twist", "verdict", "outcome")
+
+// hasCodeOps reports whether a line holds operators of code: "==", "!=",
+// "=>", "&&", "||", ":=", "();" or braces.
+func hasCodeOps(s string) bool {
+	for _, op := range codeOps {
+		if strings.Contains(s, op) {
+			return true
+		}
+	}
+	return false
+}
+
+var codeOps = []string{"==", "!=", "=>", "&&", "||", ":=", "();", "{", "}", "->", "::"}
 
 // firstPass runs the rules over sentence s and notes the post-level counts.
 func (d *detector) firstPass(s string, line int32) sentInfo {
@@ -275,6 +343,7 @@ const (
 	fEndShow
 	fMidMark
 	fEndTerm
+	fQuoted
 )
 
 const (
@@ -469,10 +538,19 @@ func (d *detector) featurize(i int) {
 	ws := d.tok.ws
 	for j, w := range ws {
 		ws[j] = chat(w)
+		if hasDigit(w) {
+			ws[j] = "0"
+		}
 	}
 	end := endClass(s)
 	if end != endQuestion && end != endMarks && hasQuestionMark(s) {
 		d.addInt(fMidMark, end)
+	}
+	if maskQuotes(s) != s {
+		d.addInt(fQuoted, end)
+	}
+	if hasCodeOps(ln.raw) {
+		d.addInt(fQuoted, 100)
 	}
 	d.addInt(fRule, int(inf.rule))
 	d.addInt(fEnd, end)
@@ -558,4 +636,15 @@ func (d *detector) featurize(i int) {
 	d.addInt(fPost, 2, bucket(len(d.sents), 1, 3, 8, 20, 50))
 	d.addInt(fEndPostQ, end, postQ)
 	d.addInt(fEndShow, end, show, title)
+}
+
+// hasDigit reports whether w has an ASCII digit: model names, versions and
+// sizes ("qwen3", "8b", "0.5") are one feature, not one each.
+func hasDigit(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if '0' <= w[i] && w[i] <= '9' {
+			return true
+		}
+	}
+	return false
 }

@@ -32,8 +32,8 @@ import (
 )
 
 type post struct {
-	ID, Split, Title, Text string
-	Questions              []string
+	ID, Split, Title, Text, Subreddit string
+	Questions                         []string
 }
 
 // example is one candidate sentence.
@@ -47,6 +47,7 @@ type example struct {
 // doc is one post: its candidates and how many gold questions it has.
 type doc struct {
 	id    string
+	sub   string
 	cands []example
 	nGold int
 }
@@ -55,7 +56,7 @@ func main() {
 	data := flag.String("data", "../shared/data", "shared data folder (holding community-brand-sentiment/)")
 	out := flag.String("out", "analysis/questions/detect_model.bin", "output file")
 	epochs := flag.Int("epochs", 30, "training epochs")
-	l2 := flag.Float64("l2", 1e-4, "L2 penalty per example")
+	l2 := flag.Float64("l2", 3e-3, "L2 penalty per example")
 	rate := flag.Float64("rate", 0.2, "AdaGrad learning rate")
 	minCount := flag.Int("min-count", 3, "features seen in fewer training sentences get no weight")
 	target := flag.Float64("precision", 0.87, "cross-validated precision the threshold is chosen for")
@@ -95,7 +96,23 @@ func main() {
 	p, r := measure(oof, thr)
 	log.Printf("threshold %.3f: cross-validated P %.3f R %.3f (target precision %.2f)", thr, p, r, *target)
 
-	w, b := fitModel(train, opt)
+	// A look at other communities: fit on the r/ollama posts of train,
+	// measure on its r/LocalLLaMA posts.
+	var ol, ll []doc
+	for _, d := range train {
+		if d.sub == "ollama" {
+			ol = append(ol, d)
+		} else {
+			ll = append(ll, d)
+		}
+	}
+	w, b := fitModel(ol, opt)
+	cross := score(ll, w, b)
+	curve(cross)
+	p, r = measure(cross, thr)
+	log.Printf("fit on %d r/ollama train posts, measured on %d other train posts at threshold %.3f: P %.3f R %.3f", len(ol), len(ll), thr, p, r)
+
+	w, b = fitModel(train, opt)
 	ds := score(dev, w, b)
 	log.Printf("dev (never used for a choice):")
 	curve(ds)
@@ -183,7 +200,7 @@ func docs(posts []post, split string) []doc {
 		if p.Split != split {
 			continue
 		}
-		d := doc{id: p.ID, nGold: len(p.Questions)}
+		d := doc{id: p.ID, sub: p.Subreddit, nGold: len(p.Questions)}
 		for _, s := range questions.Sentences(fullText(p.Title, p.Text)) {
 			if !s.Candidate {
 				continue
