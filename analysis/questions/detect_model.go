@@ -244,7 +244,7 @@ func hasCodeOps(s string) bool {
 	return false
 }
 
-var codeOps = []string{"==", "!=", "=>", "&&", "||", ":=", "();", "{", "}", "->", "::"}
+var codeOps = []string{"==", "!=", "=>", "&&", "||", ":=", "();", "{", "}", "->", "::", "(\"", "\")"}
 
 // firstPass runs the rules over sentence s and notes the post-level counts.
 func (d *detector) firstPass(s string, line int32) sentInfo {
