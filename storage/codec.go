@@ -33,10 +33,14 @@ import (
 // format byte (keeping the decoder of the old one); TestCodecCoversEveryField fails until it is.
 const valueV1 byte = 0x01
 
+// valueV2 is valueV1 followed by: language string, then sentiment's unscored bool and each
+// brand's, in order, and target_sentiment's when present (a mention in a language the model does not read).
+const valueV2 byte = 0x02
+
 var errValue = errors.New("malformed mention value")
 
 func encodeResult(dst []byte, r *analysis.Result) []byte {
-	dst = append(dst, valueV1)
+	dst = append(dst, valueV2)
 	m := &r.Mention
 	for _, s := range [...]string{m.ID, m.Source, m.Community, m.Author, m.Title, m.Text, m.URL, m.ThreadID, m.ParentID} {
 		dst = putString(dst, s)
@@ -65,6 +69,14 @@ func encodeResult(dst []byte, r *analysis.Result) []byte {
 		dst = append(dst, 1)
 		dst = putSentiment(dst, *r.TargetSentiment)
 	}
+	dst = putString(dst, r.Language)
+	dst = putBool(dst, r.Sentiment.Unscored)
+	for _, b := range r.Brands {
+		dst = putBool(dst, b.Sentiment.Unscored)
+	}
+	if r.TargetSentiment != nil {
+		dst = putBool(dst, r.TargetSentiment.Unscored)
+	}
 	return dst
 }
 
@@ -73,7 +85,7 @@ func decodeResult(v []byte, r *analysis.Result) error {
 	if len(v) == 0 {
 		return errValue
 	}
-	if v[0] != valueV1 {
+	if v[0] != valueV1 && v[0] != valueV2 {
 		return json.Unmarshal(v, r)
 	}
 	// One copy of the whole value; every string field is a slice of it, so a decode allocates
@@ -107,6 +119,17 @@ func decodeResult(v []byte, r *analysis.Result) error {
 	if d.bool() {
 		s := d.sentiment()
 		r.TargetSentiment = &s
+	}
+	r.Language = ""
+	if v[0] == valueV2 {
+		r.Language = d.string()
+		r.Sentiment.Unscored = d.bool()
+		for i := range r.Brands {
+			r.Brands[i].Sentiment.Unscored = d.bool()
+		}
+		if r.TargetSentiment != nil {
+			r.TargetSentiment.Unscored = d.bool()
+		}
 	}
 	if d.err != nil {
 		return d.err
