@@ -8,9 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"unicode"
 )
 
 // The tests in this file measure detection and grouping on the team's shared
@@ -253,37 +251,6 @@ func fullText(title, text string) string {
 	return title + "\n\n" + text
 }
 
-// devWords is devscore's words: Python's re \w+ on the lower-cased text.
-func devWords(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_')
-	})
-}
-
-// sameQuestion is devscore's same_question: half the words shared, or one
-// inside the other.
-func sameQuestion(a, b string) bool {
-	wa, wb := devWords(a), devWords(b)
-	if len(wa) == 0 || len(wb) == 0 {
-		return false
-	}
-	sa, sb := map[string]bool{}, map[string]bool{}
-	for _, w := range wa {
-		sa[w] = true
-	}
-	for _, w := range wb {
-		sb[w] = true
-	}
-	inter := 0
-	for w := range sa {
-		if sb[w] {
-			inter++
-		}
-	}
-	ja, jb := strings.Join(wa, " "), strings.Join(wb, " ")
-	return float64(inter)/float64(len(sa)+len(sb)-inter) >= 0.5 || strings.Contains(jb, ja) || strings.Contains(ja, jb)
-}
-
 // TestDevCommunity measures question sentences on the community dev split as
 // devscore community does. OVERHEAR_DEVDUMP=1 prints the false positives and
 // the missed gold sentences.
@@ -299,7 +266,7 @@ func TestDevCommunity(t *testing.T) {
 		for _, q := range pred {
 			ok := false
 			for _, g := range p.Questions {
-				ok = ok || sameQuestion(q, g)
+				ok = ok || SameSentence(q, g)
 			}
 			if ok {
 				tpP++
@@ -310,7 +277,7 @@ func TestDevCommunity(t *testing.T) {
 		for _, g := range p.Questions {
 			ok := false
 			for _, q := range pred {
-				ok = ok || sameQuestion(q, g)
+				ok = ok || SameSentence(q, g)
 			}
 			if ok {
 				tpG++

@@ -77,7 +77,7 @@ type brandText struct {
 	// subject tells that the brand is what the post is about: named in the title or its
 	// opening, or the only brand the post names.
 	subject bool
-	brands  int      // distinct brands the post names, this one included
+	brands  int      // 1 + otherMentions: the share of the post the brand gets is 1/brands
 	post    []string // the post's prose sentences naming no other brand, rewritten, when subject
 }
 
@@ -233,6 +233,13 @@ var (
 	dbWinner, dbLoser        = dense("b:winner"), dense("b:loser")
 	dbShowcase               = dense("b:showcase")
 	dbHelp                   = dense("b:help")
+	dbSubject                = dense("b:subject")
+	dbPostProblem            = dense("b:post-problem")
+	dbPostPraise             = dense("b:post-praise")
+	dbPostNeg                = dense("b:post-")
+	dbPostPos                = dense("b:post+")
+	dbQuestion               = dense("b:question")
+	dbFirstPerson            = dense("b:first-person")
 	dbProseBuckets           [4]uint64
 )
 
@@ -348,20 +355,14 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 	addD(dbLoser, b2f(lose))
 	// Each cue word on its own, in the sentences naming the brand and after them: a fixed,
 	// product-independent vocabulary.
-	for _, c := range problemCues {
-		if strings.Contains(ln, c) {
-			addD(mix(hashString(c), nsBrandCue), 1)
-		}
-		if strings.Contains(lc, c) {
-			addD(mix(hashString(c), nsBrandCont^nsBrandCue), 1)
-		}
-	}
-	for _, c := range praiseCues {
-		if strings.Contains(ln, c) {
-			addD(mix(hashString(c), nsBrandCue), 1)
-		}
-		if strings.Contains(lc, c) {
-			addD(mix(hashString(c), nsBrandCont^nsBrandCue), 1)
+	for _, cues := range [...][]string{problemCues, praiseCues} {
+		for _, c := range cues {
+			if strings.Contains(ln, c) {
+				addD(mix(hashString(c), nsBrandCue), 1)
+			}
+			if strings.Contains(lc, c) {
+				addD(mix(hashString(c), nsBrandCont^nsBrandCue), 1)
+			}
 		}
 	}
 	return fs
@@ -534,7 +535,7 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	text := d.text
 	d.sents = segmentText(text, d.sents[:0])
 	buildBrandText(&d.bt, text, d.sents, spans, others, hasTitle)
-	d.bt.brands = countBrands(others) + 1
+	d.bt.brands = otherMentions(others) + 1
 	d.bt.subject = d.bt.inTitle || d.bt.first == 0 || d.bt.brands == 1
 	d.bt.post = d.bt.post[:0]
 	if d.bt.subject {
@@ -557,9 +558,9 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	return m.brandFeatures(d.be, &d.bt, text, whole, target, sent)
 }
 
-// countBrands estimates how many other brands the spans belong to: spans are grouped by
-// brand only by the caller, so count the distinct names they cover.
-func countBrands(others [][2]int) int {
+// otherMentions is how many times other brands are named, capped at 3: the spans come
+// ungrouped, so this stands in for how many brands share the post.
+func otherMentions(others [][2]int) int {
 	return min(len(others), 3)
 }
 
@@ -577,14 +578,3 @@ func (b *brandModel) result(z [3]float32) Result {
 	}
 	return Result{Label: label, Score: s}
 }
-
-// Dense features of the brand head about the post as a whole.
-var (
-	dbSubject     = dense("b:subject")
-	dbPostProblem = dense("b:post-problem")
-	dbPostPraise  = dense("b:post-praise")
-	dbPostNeg     = dense("b:post-")
-	dbPostPos     = dense("b:post+")
-	dbQuestion    = dense("b:question")
-	dbFirstPerson = dense("b:first-person")
-)

@@ -1,7 +1,6 @@
 package sentiment
 
 import (
-	"bufio"
 	"bytes"
 	_ "embed"
 	"encoding/binary"
@@ -53,8 +52,7 @@ type BrandTrainConfig struct {
 var DefaultBrandTrainConfig = BrandTrainConfig{Bits: 16, Epochs: 10, Rate: 0.05, L2: 1e-5, Dropout: 0, Seed: 11, Folds: 5,
 	Sentence: TrainConfig{TextBits: 18, Epochs: 3, Rate: 0.01, L2: 1e-6, Dropout: 0.2, Bags: 1, Seed: 13}}
 
-// BrandFeatures returns the brand head's features for x; exported for the trainer's
-// diagnostics only through TrainBrand and ScoreBrand.
+// brandExampleFeats returns the brand head's features for x, read with sentence head sent.
 func (m *Model) brandExampleFeats(x BrandExample, sent *head) []feat {
 	d := m.Parse(x.Text)
 	fs := append([]feat(nil), d.brandFeats(x.Spans, x.Others, x.HasTitle, sent)...)
@@ -264,16 +262,7 @@ func (m *Model) WriteBrandTo(w io.Writer) (int64, error) {
 	buf.Write(le.AppendUint32(nil, math.Float32bits(m.brand.posAbove)))
 	encodeHead(&buf, &m.brand.h)
 	encodeHead(&buf, &m.brand.sent)
-	buf.Write(le.AppendUint32(nil, crc32.ChecksumIEEE(buf.Bytes())))
-	bw := bufio.NewWriter(w)
-	k, err := bw.Write(buf.Bytes())
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		return int64(k), fmt.Errorf("sentiment: write brand head: %w", err)
-	}
-	return int64(k), nil
+	return writeChecked(w, &buf, "brand head")
 }
 
 // LoadBrand reads a brand head written by WriteBrandTo into m.

@@ -597,14 +597,19 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 			n.encode(&buf)
 		}
 	}
-	buf.Write(le.AppendUint32(nil, crc32.ChecksumIEEE(buf.Bytes())))
+	return writeChecked(w, &buf, "model")
+}
+
+// writeChecked appends the CRC-32 (IEEE) of buf to it and writes it all to w.
+func writeChecked(w io.Writer, buf *bytes.Buffer, what string) (int64, error) {
+	buf.Write(binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(buf.Bytes())))
 	bw := bufio.NewWriter(w)
 	k, err := bw.Write(buf.Bytes())
 	if err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {
-		return int64(k), fmt.Errorf("sentiment: write model: %w", err)
+		return int64(k), fmt.Errorf("sentiment: write %s: %w", what, err)
 	}
 	return int64(k), nil
 }

@@ -26,7 +26,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/overhear/overhear/analysis/questions"
 )
@@ -213,7 +212,7 @@ func docs(posts []post, split string) []doc {
 				}
 			}
 			for g, q := range p.Questions {
-				if sameQuestion(s.Text, q) {
+				if questions.SameSentence(s.Text, q) {
 					e.match = append(e.match, g)
 				}
 			}
@@ -387,34 +386,4 @@ func curve(ss []scored) {
 		row = append(row, fmt.Sprintf("    logit %+.1f: P %.3f R %.3f", t, p, r))
 	}
 	log.Print(strings.Join(row, "\n"))
-}
-
-// words is devscore's: Python's re \w+ on the lower-cased text.
-func words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_')
-	})
-}
-
-// sameQuestion is devscore's same_question.
-func sameQuestion(a, b string) bool {
-	wa, wb := words(a), words(b)
-	if len(wa) == 0 || len(wb) == 0 {
-		return false
-	}
-	sa, sb := map[string]bool{}, map[string]bool{}
-	for _, w := range wa {
-		sa[w] = true
-	}
-	for _, w := range wb {
-		sb[w] = true
-	}
-	inter := 0
-	for w := range sa {
-		if sb[w] {
-			inter++
-		}
-	}
-	ja, jb := strings.Join(wa, " "), strings.Join(wb, " ")
-	return float64(inter)/float64(len(sa)+len(sb)-inter) >= 0.5 || strings.Contains(jb, ja) || strings.Contains(ja, jb)
 }
