@@ -50,6 +50,8 @@ type Clusterer struct {
 	minShared int     // terms a question must share with a cluster to join it
 	minShare  float64 // share of members that must have a term for it to count as the cluster's
 
+	primed bool // document frequencies counted in advance, see prime
+
 	vocab map[string]int32 // term -> term id
 	terms []string         // term id -> term
 	df    []int32          // term id -> number of questions containing it
@@ -89,7 +91,7 @@ type cluster struct {
 // Parameters, tuned on the Banking77 dev sample (thresholds only; nothing is
 // learned from its intent labels).
 const (
-	defaultThreshold = 0.475
+	defaultThreshold = 0.5
 	defaultAlpha     = 0.6
 	defaultMinShared = 2
 	defaultMinShare  = 0.1
@@ -97,6 +99,9 @@ const (
 	maxIndexTerms    = 8    // heaviest centroid terms indexed per cluster
 	maxQueryTerms    = 6    // heaviest query terms used to look up candidates
 	sifA             = 1e-3 // a of the SIF word weight a/(a+p(w)); as internal/trainvec's sifWeight
+	minSharedIDF     = 5.0  // IDF that the terms a question shares with a cluster must add up to
+	minDocsForDF     = 100  // questions seen before document frequencies are trusted
+	minSingleIDF     = 2.5  // IDF a one-term question's term needs to join a cluster on it alone
 )
 
 // NewClusterer returns an empty Clusterer with the default parameters.
@@ -121,25 +126,28 @@ type termWeight struct {
 
 // Add assigns text to the most similar existing cluster, or to a new one, and
 // returns the cluster's ID. Text may be a whole post: it is cleaned (markup,
-// quotes, URLs) and reduced to its content terms. A text without any content
-// term ("???", "how?") gets the ID of its words, see contentlessID.
+// quotes, URLs) and reduced to its content terms. A question that only makes
+// sense in its post ("???", "Why?", "What do you think?", "Any feedback is
+// appreciated", see contextBound and asksForFeedback) gets the ID of its
+// words, see contentlessID, and is never a recurring question.
 func (c *Clusterer) Add(text string) string { return c.AddAt(text, time.Time{}) }
 
 // AddAt is Add for a question asked at the given time: a cluster remembers when
 // its newest member was asked, so Evict can drop clusters nobody asks any more.
 // A zero time is unknown and never evicts the cluster.
 func (c *Clusterer) AddAt(text string, at time.Time) string {
-	v := c.lexical(text)
-	if len(v) == 0 {
+	fs := features(text)
+	if contextBound(fs) || asksForFeedback(text) {
 		return contentlessID(text)
 	}
 	c.metaDirty = true
+	v := c.lexical(fs)
 	d := c.dense(v)
 	var last int64
 	if !at.IsZero() {
 		last = at.Unix()
 	}
-	best, score := c.nearest(v, d)
+	best, score := c.nearest(v, d, pointsBack(text))
 	if best >= 0 && score >= c.threshold {
 		cl := c.clusters[best]
 		if last == 0 || cl.last != 0 && cl.last < last {
@@ -204,9 +212,11 @@ func (c *Clusterer) rebuildIndex() {
 	}
 }
 
-// contentlessID is the cluster ID of a question without content terms: "q0-"
-// and the FNV-1a hash of its lower-cased words, so "Any help?" and "any help ?"
-// share one, and nothing about it is kept.
+// contentlessID is the cluster ID of a question that only makes sense in its
+// post: "q0-" and the FNV-1a hash of its lower-cased words, so "Any help?" and
+// "any help ?" share one, and nothing about it is kept. Such an ID names the
+// words, not a recurring question: Summarise leaves these out, and Group gives
+// each one an ID of its own.
 func contentlessID(text string) string {
 	h := fnv.New64a()
 	for i, w := range words(clean(text)) {
@@ -218,30 +228,56 @@ func contentlessID(text string) string {
 	return fmt.Sprintf("q0-%016x", h.Sum64())
 }
 
-// lexical returns the unit-length IDF-weighted term vector of text, heaviest
-// term first, and counts text into the document frequencies.
-func (c *Clusterer) lexical(text string) []termWeight {
-	toks := features(text)
-	if len(toks) == 0 {
-		return nil
+// termID returns the id of a term, adding it to the vocabulary when new.
+func (c *Clusterer) termID(term string) int32 {
+	id, ok := c.vocab[term]
+	if !ok {
+		id = int32(len(c.terms))
+		c.vocab[term] = id
+		c.terms = append(c.terms, term)
+		c.df = append(c.df, 0)
+		c.termDirty = append(c.termDirty, false)
 	}
+	return id
+}
+
+// prime counts a whole batch of questions into the document frequencies
+// before any is added, so the first question of a batch is weighed as the
+// last one is; Add then leaves the frequencies alone. Group primes; a
+// streaming Clusterer learns them as questions arrive.
+func (c *Clusterer) prime(batch [][]feature) {
+	for _, fs := range batch {
+		if len(fs) == 0 || contextBound(fs) {
+			continue
+		}
+		seen := map[int32]bool{}
+		for _, f := range fs {
+			id := c.termID(f.term)
+			if !seen[id] {
+				seen[id] = true
+				c.df[id]++
+			}
+		}
+		c.docs++
+	}
+	c.primed = true
+}
+
+// lexical returns the unit-length IDF-weighted vector of a question's terms,
+// heaviest term first, and counts the question into the document frequencies.
+func (c *Clusterer) lexical(toks []feature) []termWeight {
 	tf := make(map[int32]float64, len(toks))
 	for _, t := range toks {
-		id, ok := c.vocab[t.term]
-		if !ok {
-			id = int32(len(c.terms))
-			c.vocab[t.term] = id
-			c.terms = append(c.terms, t.term)
-			c.df = append(c.df, 0)
-			c.termDirty = append(c.termDirty, false)
-		}
-		if _, seen := tf[id]; !seen {
+		id := c.termID(t.term)
+		if _, seen := tf[id]; !seen && !c.primed {
 			c.df[id]++
 			c.markTerm(id)
 		}
 		tf[id] += t.w
 	}
-	c.docs++
+	if !c.primed {
+		c.docs++
+	}
 	v := make([]termWeight, 0, len(tf))
 	var norm float64
 	for id, f := range tf {
@@ -329,7 +365,7 @@ func norm32(v []float32) float64 {
 // nearest returns the index and similarity of the best cluster for a
 // question with lexical vector v and dense vector d, or -1 when no cluster
 // qualifies.
-func (c *Clusterer) nearest(v []termWeight, d []float32) (int32, float64) {
+func (c *Clusterer) nearest(v []termWeight, d []float32, pointsBack bool) (int32, float64) {
 	if len(v) == 0 {
 		return -1, 0
 	}
@@ -363,19 +399,29 @@ func (c *Clusterer) nearest(v []termWeight, d []float32) (int32, float64) {
 		c.hits[ci] = 0
 	}
 	need := min(c.minShared, len(v))
+	// A question of one term ("How do I get a refund?") needs to share all it
+	// has, not more than it has, unless it points back at its post or its
+	// term is the community's own vocabulary ("Or is it on the model?").
+	needIDF := minSharedIDF
+	if len(v) == 1 && !pointsBack && c.idf(v[0].id) >= minSingleIDF {
+		needIDF = c.idf(v[0].id) - 1e-9
+	}
 	best, bestScore := int32(-1), 0.0
 	for _, ci := range c.cands {
 		cl := c.clusters[ci]
 		var dot float64
-		shared := 0
+		shared, sharedIDF := 0, 0.0
 		for _, tw := range v {
 			w, ok := cl.weights[tw.id]
 			dot += tw.w * w
 			if ok && w >= c.minShare*float64(cl.n) {
 				shared++
+				if t := c.terms[tw.id]; t != "not" && !conversationTerms[t] {
+					sharedIDF += c.idf(tw.id) // "not" or "best" say nothing of the subject
+				}
 			}
 		}
-		if shared < need {
+		if shared < need || c.docs >= minDocsForDF && sharedIDF < needIDF {
 			continue
 		}
 		s := c.alpha * dot / float64(cl.n)
@@ -391,6 +437,15 @@ func (c *Clusterer) nearest(v []termWeight, d []float32) (int32, float64) {
 		}
 	}
 	return best, bestScore
+}
+
+// idf is the inverse document frequency of a term among the questions seen.
+// What a question shares with a cluster must add up to minSharedIDF: a
+// community's own vocabulary ("model", "ollama", "use" on r/ollama) is in many
+// of its questions, and two questions that share only such terms ("Which model
+// should I use?", "Why don't models use the GPU?") ask different things.
+func (c *Clusterer) idf(id int32) float64 {
+	return math.Log(float64(c.docs+1) / float64(c.df[id]+1))
 }
 
 // absorb adds a member with vectors v and d to cluster cl (at position idx),

@@ -160,8 +160,12 @@ func TestDevBanking77(t *testing.T) {
 		fmt.Sscan(v, &c.minShared, &c.minShare)
 	}
 	got := make([]string, len(texts))
-	for i, s := range texts {
-		got[i] = c.Add(s)
+	if os.Getenv("OVERHEAR_STREAM") != "" {
+		for i, s := range texts {
+			got[i] = c.Add(s)
+		}
+	} else {
+		got = groupWith(texts, c.threshold)
 	}
 	p, r, f1, n := pairwise(got, labels)
 	t.Logf("Banking77 grouping: pairwise P %.3f R %.3f F1 %.3f; %d clusters for %d questions", p, r, f1, n, len(texts))
@@ -184,12 +188,11 @@ func TestDevBanking77(t *testing.T) {
 			}
 		}
 	}
-	// Regression floors just under the figures measured when this was
-	// written (P 0.702 F1 0.260 in file order, P 0.562 F1 0.235 shuffled);
-	// the issue's targets (P 0.80, F1 0.45) are out of reach of this method,
-	// see the package doc.
-	if os.Getenv("OVERHEAR_SHUFFLE") == "" && os.Getenv("OVERHEAR_DEVALL") == "" && (p < 0.69 || f1 < 0.25) {
-		t.Errorf("Banking77 P %.3f F1 %.3f below the 0.69/0.25 floor", p, f1)
+	// Regression floors just under the figures of Group when this was written
+	// (P 0.713 F1 0.215, the same in any order); the issue's target (F1 0.40
+	// at P 0.70) is out of reach of this method, see the package README.
+	if os.Getenv("OVERHEAR_STREAM") == "" && os.Getenv("OVERHEAR_DEVALL") == "" && os.Getenv("OVERHEAR_THRESH") == "" && (p < 0.70 || f1 < 0.20) {
+		t.Errorf("Banking77 P %.3f F1 %.3f below the 0.70/0.20 floor", p, f1)
 	}
 }
 
@@ -291,5 +294,78 @@ func TestDevCommunity(t *testing.T) {
 	// Floors just under the figures when the model was trained (P 0.873 R 0.879).
 	if prec < 0.86 || rec < 0.86 {
 		t.Errorf("community dev P %.3f R %.3f below the 0.86/0.86 floor", prec, rec)
+	}
+}
+
+// groupedQuestion is one line of community-brand-sentiment/question-groups.jsonl.
+type groupedQuestion struct {
+	QID   string `json:"qid"`
+	Post  string `json:"post"`
+	Text  string `json:"text"`
+	Group string `json:"group"`
+}
+
+// TestDevCommunityGrouping groups the annotated r/ollama questions the way
+// devscore community does (text only, file order; OVERHEAR_SHUFFLE=1 shuffles)
+// and prints pairwise precision and recall. OVERHEAR_DEVDUMP=1 prints the
+// predicted clusters with their gold groups.
+func TestDevCommunityGrouping(t *testing.T) {
+	dir := devData(t)
+	f, err := os.Open(filepath.Join(dir, "community-brand-sentiment", "question-groups.jsonl"))
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	var qs []groupedQuestion
+	dec := json.NewDecoder(f)
+	for dec.More() {
+		var q groupedQuestion
+		if err := dec.Decode(&q); err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, q)
+	}
+	if os.Getenv("OVERHEAR_SHUFFLE") != "" {
+		rng := rand.New(rand.NewPCG(1, 2))
+		rng.Shuffle(len(qs), func(i, j int) { qs[i], qs[j] = qs[j], qs[i] })
+	}
+	texts := make([]string, len(qs))
+	labels := make([]string, len(qs))
+	for i, q := range qs {
+		texts[i], labels[i] = q.Text, q.Group
+	}
+	got := Group(texts)
+	p, r, f1, n := pairwise(got, labels)
+	t.Logf("community grouping: pairwise P %.3f R %.3f F1 %.3f; %d clusters for %d questions", p, r, f1, n, len(texts))
+	for _, th := range []float64{0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7} {
+		p, r, f1, n := pairwise(groupWith(texts, th), labels)
+		t.Logf("  threshold %.2f: P %.3f R %.3f F1 %.3f; %d clusters", th, p, r, f1, n)
+	}
+	if os.Getenv("OVERHEAR_DEVDUMP") != "" {
+		dumpClusters(got, labels, texts)
+	}
+	// Floor just under the figure when this was written (P 0.708, in any order).
+	if p < 0.68 {
+		t.Errorf("community grouping P %.3f below the 0.68 floor", p)
+	}
+}
+
+func dumpClusters(got, labels, texts []string) {
+	byC := map[string][]int{}
+	var order []string
+	for i, id := range got {
+		if byC[id] == nil {
+			order = append(order, id)
+		}
+		byC[id] = append(byC[id], i)
+	}
+	for _, id := range order {
+		if len(byC[id]) < 2 {
+			continue
+		}
+		fmt.Printf("== %s\n", id)
+		for _, i := range byC[id] {
+			fmt.Printf("   %-28s %s\n", labels[i], texts[i])
+		}
 	}
 }

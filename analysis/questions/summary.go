@@ -96,7 +96,8 @@ func Summarise(records []Record, now time.Time, minCount int) []Cluster {
 // clusters asked in at least minCount distinct posts since since (zero: any time). Records
 // older than since count only towards the trend (AsksLast30d, AsksPrior30d), so the caller
 // passes the records of the two trend windows too, whatever the export's own window is. A
-// cluster without a record since since is left out.
+// cluster without a record since since is left out, and so are the questions that only
+// make sense in their post (IsContextBound).
 //
 // The rank score is
 //
@@ -126,6 +127,9 @@ func SummariseSince(records []Record, now, since time.Time, minCount int) []Clus
 	var ids []string
 	for i := range records {
 		r := &records[i]
+		if IsContextBound(r.Cluster) {
+			continue // only makes sense in its post: never a recurring question
+		}
 		if !since.IsZero() && r.CreatedAt.Before(since) {
 			trendOnly[r.Cluster] = append(trendOnly[r.Cluster], r)
 			continue

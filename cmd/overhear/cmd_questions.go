@@ -227,13 +227,16 @@ func runQuestionsGroup(ctx context.Context, m *Main, args []string) error {
 	if *summary != "" && *format != "json" && *format != "csv" && *format != "md" {
 		return usagef("--summary-format: use json, csv or md")
 	}
-	c := questions.NewClusterer()
-	out := bufio.NewWriterSize(m.Stdout, 256<<10)
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
+	// Read everything first: questions.Group clusters the batch as a whole, so
+	// the clusters do not depend on the order of the lines.
+	type row struct {
+		id   any
+		text string
+		err  string
+	}
+	var rows []row
+	var texts []string
 	lines := newLineReader(m.Stdin)
-	var recs []questions.Record
-	var bad int
 	var read int64
 	progress := m.progress("questions group", 0)
 	for n := 0; ; n++ {
@@ -262,30 +265,46 @@ func runQuestionsGroup(ctx context.Context, m *Main, args []string) error {
 		}
 		if err := json.Unmarshal(line, &in); err != nil || in.ID == nil {
 			// Exactly one line out per line in: a bad line gets an error instead of a cluster.
-			bad++
 			msg := "missing id"
 			if err != nil {
 				msg = "invalid JSON: " + err.Error()
 			}
-			if err := enc.Encode(lineError{ID: in.ID, Error: fmt.Sprintf("line %d: %s", lineNo, msg)}); err != nil {
-				return err
-			}
+			rows = append(rows, row{id: in.ID, err: fmt.Sprintf("line %d: %s", lineNo, msg)})
 			continue
 		}
-		cluster := c.Add(in.Text)
-		if err := enc.Encode(struct {
-			ID      any    `json:"id"`
-			Cluster string `json:"cluster"`
-		}{in.ID, cluster}); err != nil {
-			return err
-		}
-		if *summary != "" {
-			recs = append(recs, questions.Record{Cluster: cluster, Text: in.Text, MentionID: fmt.Sprint(in.ID), CreatedAt: time.Now(), Unattended: true})
-		}
+		rows = append(rows, row{id: in.ID, text: in.Text})
+		texts = append(texts, in.Text)
 	}
 	if progress != nil {
 		progress(read)
 		fmt.Fprintln(m.Stderr)
+	}
+	clusters := questions.Group(texts)
+	out := bufio.NewWriterSize(m.Stdout, 256<<10)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	var recs []questions.Record
+	var bad int
+	k := 0
+	for _, r := range rows {
+		if r.err != "" {
+			bad++
+			if err := enc.Encode(lineError{ID: r.id, Error: r.err}); err != nil {
+				return err
+			}
+			continue
+		}
+		cluster := clusters[k]
+		k++
+		if err := enc.Encode(struct {
+			ID      any    `json:"id"`
+			Cluster string `json:"cluster"`
+		}{r.id, cluster}); err != nil {
+			return err
+		}
+		if *summary != "" {
+			recs = append(recs, questions.Record{Cluster: cluster, Text: r.text, MentionID: fmt.Sprint(r.id), CreatedAt: time.Now(), Unattended: true})
+		}
 	}
 	if err := out.Flush(); err != nil {
 		return err
