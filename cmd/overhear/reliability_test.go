@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -78,11 +77,12 @@ func overhearBinary(tb testing.TB) string {
 	return binPath
 }
 
+// goTool finds the go command; go test puts its own GOROOT/bin first on the PATH.
 func goTool() string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return "go"
 }
 
 // bboltCLI builds `bbolt` at the version go.mod requires, from the module cache only (no
