@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrLocked is returned by Open when another process holds the store file.
@@ -146,10 +147,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		FreelistType:   bolt.FreelistMapType,
 	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, &LockedError{Path: path, Holder: readHolder(path)}
 		}
-		if errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrChecksum) || errors.Is(err, bolt.ErrVersionMismatch) ||
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) ||
 			strings.Contains(err.Error(), "invalid") || strings.Contains(err.Error(), "file size too small") {
 			return nil, fmt.Errorf("storage: open %s: not a valid Overhear store (corrupt, truncated, or not a bbolt file); restore a backup or move it aside: %w", path, err)
 		}

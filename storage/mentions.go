@@ -383,7 +383,7 @@ func (db *DB) Mentions(ctx context.Context, f Filter) (Page, error) {
 		switch {
 		case start != nil:
 			// The cursor is the last key returned: continue strictly before it.
-			k, v = c.Seek(start)
+			k, _ = c.Seek(start)
 			if k != nil && bytes.Equal(k, start) {
 				k, v = c.Prev()
 			} else if k == nil {
@@ -392,7 +392,7 @@ func (db *DB) Mentions(ctx context.Context, f Filter) (Page, error) {
 				k, v = c.Prev()
 			}
 		case !f.Until.IsZero():
-			k, v = c.Seek(timePrefix(f.Until))
+			k, _ = c.Seek(timePrefix(f.Until))
 			if k == nil {
 				k, v = c.Last()
 			} else {

@@ -386,12 +386,6 @@ const (
 	nRuleKinds
 )
 
-// isQuestionSentence classifies one sentence by the rules alone.
-func (d *detector) isQuestionSentence(s string) bool {
-	k := d.rule(s)
-	return k != ruleNone && k != ruleRhetorical && k != ruleHelp
-}
-
 // rule classifies one sentence by the rules, telling which one fired.
 func (d *detector) rule(s string) ruleKind {
 	masked := maskQuotes(s)
@@ -408,7 +402,7 @@ func (d *detector) rule(s string) ruleKind {
 	}
 	if len(ws) == 0 {
 		// "??" on its own asks what the other meant.
-		if hasQ && strings.Trim(masked, "?!. \t"+handleTok) == "" {
+		if hasQ && strings.Trim(strings.ReplaceAll(masked, handleTok, ""), "?!. \t") == "" {
 			return ruleBareMark
 		}
 		return ruleNone

@@ -388,15 +388,6 @@ func sentProbs(h *head, e *extractor) [3]float64 {
 	return q
 }
 
-func fsValue(fs []feat, h uint64) float32 {
-	for _, f := range fs {
-		if f.h == h {
-			return f.v
-		}
-	}
-	return 0
-}
-
 // problemCues are how people report trouble with software, in any product's community.
 var problemCues = []string{
 	"crash", "error", "fail", "bug", "broke", "broken", "issue", "problem", "wrong", "stuck",

@@ -512,7 +512,6 @@ func (t *tokenizer) word(text string, i int) int {
 		var r rune
 		size := 1
 		if c < utf8.RuneSelf {
-			r = rune(c)
 			if c == '\'' || c == '`' {
 				// An apostrophe inside a word ("don't") is dropped: "dont".
 				if i+1 < n && isASCIILetter(text[i+1]) && len(b) > 0 {

@@ -93,7 +93,7 @@ func newApp(ctx context.Context, cfg *Config, logger *slog.Logger, db *storage.D
 		return nil, err
 	}
 	a.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "overhear_build_info", Help: "Build information; always 1.", ConstLabels: prometheus.Labels{"version": version},
+		Name: "overhear_build_info", Help: "Build information; always 1.", ConstLabels: prometheus.Labels{"version": buildVersion},
 	}, func() float64 { return 1 }))
 	if err := a.loadClusterer(ctx); err != nil {
 		return nil, err

@@ -165,9 +165,7 @@ func voices(ctx context.Context, db *storage.DB, brand string, since time.Time, 
 		a.AvgSentiment = round3(a.sent / float64(a.Mentions))
 		a.AvgEngagement = round3(float64(a.TotalEngagement) / float64(a.Mentions))
 		a.Influence = round3(float64(a.Mentions) * (1 + math.Log1p(a.AvgEngagement)))
-		for _, c := range sortedKeys(a.comms) {
-			a.Communities = append(a.Communities, c)
-		}
+		a.Communities = append(a.Communities, sortedKeys(a.comms)...)
 		sort.SliceStable(a.Communities, func(i, j int) bool { return a.comms[a.Communities[i]] > a.comms[a.Communities[j]] })
 		out = append(out, a.Voice)
 	}

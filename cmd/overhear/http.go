@@ -49,7 +49,7 @@ func (a *App) handler(healthy func() error) http.Handler {
 
 func (s *server) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintln(w, "Overhear", version)
+	fmt.Fprintln(w, "Overhear", buildVersion)
 	for _, p := range []string{"/metrics", "/healthz", "/api/mentions", "/api/questions", "/api/stats", "/api/communities", "/api/voices", "/api/alerts", "/api/backup"} {
 		fmt.Fprintln(w, p)
 	}

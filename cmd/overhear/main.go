@@ -17,9 +17,6 @@ import (
 	_ "github.com/overhear/overhear/collectors/all"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	m := NewMain()
@@ -79,10 +76,7 @@ func commands() []command {
 		{"alerts", "alerts: test | list", runAlerts},
 		{"backup", "write a consistent copy of the store", runBackup},
 		{"eval", "evaluate analysis on labelled data: eval sentiment --file F", runEval},
-		{"version", "print the version", func(_ context.Context, m *Main, _ []string) error {
-			fmt.Fprintln(m.Stdout, "overhear", version)
-			return nil
-		}},
+		{"version", "print the version (also overhear --version)", runVersion},
 	}
 }
 
@@ -102,6 +96,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 			return exitUsage
 		}
 		return exitOK
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {

@@ -290,7 +290,6 @@ brands:
 		t.Errorf("stored %d mentions, want 2", n)
 	}
 	// The source of a line is kept when it is a registered source, else "import".
-	m, out, _ = testMain("")
 	// stats and the API agree on what is attended: the brand's reply attends thread t1.
 	c, err := LoadConfig(cfg)
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -54,6 +53,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// testBinaryVersion is the version overhearBinary links in, as a release build would.
+const testBinaryVersion = "v0.0.0-test"
+
 // overhearBinary builds the real binary once per test run and returns its path.
 func overhearBinary(tb testing.TB) string {
 	tb.Helper()
@@ -66,7 +68,7 @@ func overhearBinary(tb testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "overhear")
-		cmd := exec.Command(goTool(), "build", "-o", binPath, ".")
+		cmd := exec.Command(goTool(), "build", "-ldflags", "-X main.version="+testBinaryVersion, "-o", binPath, ".")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build: %w\n%s", err, out)
@@ -78,11 +80,12 @@ func overhearBinary(tb testing.TB) string {
 	return binPath
 }
 
+// goTool finds the go command; go test puts its own GOROOT/bin first on the PATH.
 func goTool() string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return "go"
 }
 
 // bboltCLI builds `bbolt` at the version go.mod requires, from the module cache only (no

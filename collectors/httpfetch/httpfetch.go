@@ -17,7 +17,8 @@ import (
 	"time"
 )
 
-// Version is reported in the default User-Agent.
+// Version is reported in the default User-Agent. The overhear command sets it to the binary's
+// version at start-up, before any collector is built; "dev" is left only in tests.
 var Version = "dev"
 
 // DefaultUserAgent identifies Overhear to the sites it polls.

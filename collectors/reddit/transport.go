@@ -168,9 +168,8 @@ func (t *meterTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // fetchTransport turns go-reddit's requests into httpfetch GETs, so the API path gets the same
 // politeness as every other collector. Non-2xx answers come back as *httpfetch.StatusError.
 type fetchTransport struct {
-	fetch   *httpfetch.Fetcher
-	budget  *budget
-	reserve func(ctx context.Context) int
+	fetch  *httpfetch.Fetcher
+	budget *budget
 }
 
 type reserveKey struct{}

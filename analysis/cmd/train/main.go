@@ -54,7 +54,6 @@ type options struct {
 	wDong, wABSA, wCF  float64
 	wComplaint, wAmbig float64
 	wTargetCF          float64
-	ambiguousAsNeutral bool
 	quiet, emotions    bool
 }
 
