@@ -102,12 +102,3 @@ func loadWordVectors(b []byte) (*wordVectors, error) {
 	}
 	return wv, nil
 }
-
-// vec returns the unit vector of term, or nil when the term is unknown.
-func (wv *wordVectors) vec(term string) []float32 {
-	i, ok := wv.index[term]
-	if !ok {
-		return nil
-	}
-	return wv.vecs[int(i)*wv.dim : int(i+1)*wv.dim]
-}
