@@ -111,3 +111,18 @@ func TestSummariseSkipsContextBound(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGroup100k groups a batch of 100,000 questions per iteration, as
+// `overhear questions group` does (the issue's target: ≤ 10 s, ≤ 200 MB).
+func BenchmarkGroup100k(b *testing.B) {
+	qs := corpus100k(b, 100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		ids := Group(qs)
+		n := map[string]bool{}
+		for _, id := range ids {
+			n[id] = true
+		}
+		b.ReportMetric(float64(len(n)), "clusters")
+	}
+}
