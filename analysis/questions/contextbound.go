@@ -23,7 +23,8 @@ option options alternative alternatives choice choices
 else other another thing things stuff
 happen happens happening happened mean means meant matter
 go going gone do doing done make made say said see seen look looking find try tried trying work works working
-case point reason problem issue question questions answer answers fix solution solutions
+case point reason problem problems issue issues bug bugs workaround workarounds question questions answer answers fix solution solutions
+useful helpful setup
 people everyone anybody everybody guys folks community reddit fellow
 good great better best bad worse worst
 difference different same similar

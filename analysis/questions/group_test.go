@@ -40,6 +40,7 @@ func TestGroupContextBound(t *testing.T) {
 		"Other options?", "What options are there?", "Why?", "Let me know what you think!",
 		"Let me know if you break it.", "I'd love to hear your feedback or ideas for other features that would be useful!",
 		"I’d really appreciate feedback from the Ollama community.",
+		"Is there a workaround?", "What would make it even more useful for your setup?",
 	}
 	batch := append(loadSample(t), bound...)
 	ids := Group(batch)
