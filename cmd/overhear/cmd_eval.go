@@ -36,7 +36,7 @@ func runEval(ctx context.Context, m *Main, args []string) error {
 		}
 		return usagef("usage: overhear eval sentiment --file labelled.jsonl")
 	}
-	fs := m.newFlags("eval sentiment", evalUsage+"\n")
+	fs := m.newFlags("eval sentiment", evalUsage)
 	file := fs.String("file", "", "labelled JSONL; - reads stdin")
 	configPath := fs.String("config", "", "take brands from this config file (default: the embedded config)")
 	var brandFlags multiFlag
