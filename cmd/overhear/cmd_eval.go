@@ -171,7 +171,8 @@ func newSentimentEval(scorer analysis.Scorer, brands []collectors.Brand) (*senti
 		analyzers: map[string]*analysis.Analyzer{"": configured}}, nil
 }
 
-// add scores one line. An error means the line is bad and was not counted.
+// add scores one line. An error means the line is bad and was not counted, except
+// errNotMatched, a brand line counted as not matched.
 func (e *sentimentEval) add(line []byte) error {
 	var row evalRow
 	if err := json.Unmarshal(line, &row); err != nil {
