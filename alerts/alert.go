@@ -55,6 +55,9 @@ type Example struct {
 	// Sentiment is the label toward the brand; SentimentScore its score in [-1, 1].
 	Sentiment      string  `json:"sentiment,omitempty"`
 	SentimentScore float64 `json:"sentiment_score"`
+	// Unscored is true when the mention is in a language the sentiment model does not read;
+	// Sentiment is then empty and SentimentScore 0.
+	Unscored bool `json:"unscored,omitempty"`
 	// Note says why this mention is shown, when that is not obvious ("recurring voice: 4
 	// earlier mentions in r/ollama").
 	Note string `json:"note,omitempty"`
@@ -146,7 +149,10 @@ func (e *Example) Meta() string {
 	if e.Author != "" {
 		parts = append(parts, "by "+e.Author)
 	}
-	if e.Sentiment != "" {
+	switch {
+	case e.Unscored:
+		parts = append(parts, "sentiment not scored (not English)")
+	case e.Sentiment != "":
 		parts = append(parts, fmt.Sprintf("%s (%+.2f)", e.Sentiment, e.SentimentScore))
 	}
 	parts = append(parts, fmt.Sprintf("score %d", e.Score))

@@ -52,11 +52,15 @@ func (v *versioned) remove(i int) {
 
 func mention(rng *rand.Rand, i int, at time.Time) analysis.Result {
 	labels := []string{analysis.Positive, analysis.Neutral, analysis.Negative}
-	return analysis.Result{
+	r := analysis.Result{
 		Mention: collectors.Mention{ID: fmt.Sprint(i), Source: "reddit", Community: fmt.Sprintf("c%d", rng.IntN(5)),
 			Author: fmt.Sprintf("u%d", rng.IntN(50)), CreatedAt: at, Text: strings.Repeat("word ", rng.IntN(20))},
 		Brands: []analysis.BrandResult{{Name: "A", Sentiment: analysis.Sentiment{Label: labels[rng.IntN(3)], Score: rng.Float64()*2 - 1}}},
 	}
+	if i%7 == 0 { // another language: kept unscored through the cache, not turned neutral
+		r.Brands[0].Sentiment = analysis.Sentiment{Label: analysis.Neutral, Unscored: true}
+	}
+	return r
 }
 
 // The cached read gives exactly the records of a full read, through commits to old days,
@@ -119,7 +123,7 @@ func TestCachedLoadMatchesFullRead(t *testing.T) {
 		}
 		for _, k := range cd.recs {
 			r := cache.record(k)
-			used[r.sent.Label], used[r.source], used[r.community], used[r.author] = true, true, true, true
+			used[cache.names[k.label]], used[r.source], used[r.community], used[r.author] = true, true, true, true
 		}
 	}
 	if len(cache.names) != len(used) || len(cache.index) != len(used) {

@@ -99,13 +99,25 @@ func (c *brandCache) name(s string) uint32 {
 	return i
 }
 
+// unscoredLabel is the label kept in the cache for a mention the model did not score, so a
+// kept record stays 32 bytes and still tells unscored from neutral.
+const unscoredLabel = "\x00unscored"
+
 func (c *brandCache) keep(r record) keptRecord {
+	label := r.sent.Label
+	if r.sent.Unscored {
+		label = unscoredLabel
+	}
 	return keptRecord{at: r.at.UnixNano(), score: r.sent.Score,
-		source: c.name(r.source), community: c.name(r.community), author: c.name(r.author), label: c.name(r.sent.Label)}
+		source: c.name(r.source), community: c.name(r.community), author: c.name(r.author), label: c.name(label)}
 }
 
 func (c *brandCache) record(k keptRecord) record {
-	return record{at: time.Unix(0, k.at).UTC(), sent: analysis.Sentiment{Label: c.names[k.label], Score: k.score},
+	sent := analysis.Sentiment{Label: c.names[k.label], Score: k.score}
+	if sent.Label == unscoredLabel {
+		sent = analysis.Sentiment{Label: analysis.Neutral, Score: k.score, Unscored: true}
+	}
+	return record{at: time.Unix(0, k.at).UTC(), sent: sent,
 		source: c.names[k.source], community: c.names[k.community], author: c.names[k.author]}
 }
 
@@ -292,40 +304,51 @@ func (r *RuleConfig) newAlert(brand, title, summary string, now time.Time) Alert
 }
 
 // negativeSwing: the share of negative mentions (or the mean sentiment) in the window departs
-// from the brand's own baseline (see baseline.go).
+// from the brand's own baseline (see baseline.go). Only scored mentions take part: a mention in
+// a language the model does not read is neither negative nor neutral, so it is left out of the
+// share, the mean and min_volume, which bounds the mentions the share is computed over.
 func (r *RuleConfig) negativeSwing(d *brandData) []event {
 	w, b := r.Window.D(), r.Baseline.D()
 	start := d.now.Add(-w)
 	cur := d.between(start, time.Time{})
 	base := d.between(start.Add(-b), start)
-	if len(cur) < r.MinVolume || len(base) < r.MinVolume {
+	curScores, baseScores := scores(cur), scores(base)
+	n, n0 := len(curScores), len(baseScores)
+	if n < r.MinVolume || n0 < r.MinVolume {
 		return nil
 	}
 	neg, negBase := countLabel(cur, analysis.Negative), countLabel(base, analysis.Negative)
-	mean, _ := meanStd(scores(cur))
-	mean0, std0 := meanStd(scores(base))
-	p, p0 := float64(neg)/float64(len(cur)), float64(negBase)/float64(len(base))
+	mean, _ := meanStd(curScores)
+	mean0, std0 := meanStd(baseScores)
+	p, p0 := float64(neg)/float64(n), float64(negBase)/float64(n0)
 	var fire bool
 	var summary string
 	if r.Measure == MeasureMeanSentiment {
 		drop := mean0 - mean
-		fire = drop >= r.Threshold && drop >= 2*math.Max(std0, 0.05)/math.Sqrt(float64(len(cur)))
+		fire = drop >= r.Threshold && drop >= 2*math.Max(std0, 0.05)/math.Sqrt(float64(n))
 		summary = fmt.Sprintf("Mean sentiment toward %s over the last %s is %+.2f across %d mentions, against %+.2f in the %s before (a drop of %.2f).",
-			d.brand, human(w), mean, len(cur), mean0, human(b), drop)
+			d.brand, human(w), mean, n, mean0, human(b), drop)
 	} else {
 		rise := p - p0
-		fire = rise >= r.Threshold && rise >= 2*shareStdErr(p0, len(cur))
+		fire = rise >= r.Threshold && rise >= 2*shareStdErr(p0, n)
 		summary = fmt.Sprintf("%s of the %d mentions of %s in the last %s are negative, against %s in the %s before (%+.0f points).",
-			pct(p), len(cur), d.brand, human(w), pct(p0), human(b), 100*rise)
+			pct(p), n, d.brand, human(w), pct(p0), human(b), 100*rise)
 	}
 	if !fire {
 		return nil
 	}
+	unscored := len(cur) - n
+	if unscored > 0 {
+		summary += fmt.Sprintf(" %d more in the window are not in English and not scored.", unscored)
+	}
 	a := r.newAlert(d.brand, "Negative swing: "+d.brand, summary, d.now)
 	a.Fields = []Field{
-		{"Negative share", fmt.Sprintf("%s (%d of %d, last %s)", pct(p), neg, len(cur), human(w))},
-		{"Baseline", fmt.Sprintf("%s (%d of %d, %s before)", pct(p0), negBase, len(base), human(b))},
+		{"Negative share", fmt.Sprintf("%s (%d of %d, last %s)", pct(p), neg, n, human(w))},
+		{"Baseline", fmt.Sprintf("%s (%d of %d, %s before)", pct(p0), negBase, n0, human(b))},
 		{"Mean sentiment", fmt.Sprintf("%+.2f (baseline %+.2f)", mean, mean0)},
+	}
+	if unscored > 0 {
+		a.Fields = append(a.Fields, Field{"Not scored", fmt.Sprintf("%d of %d mentions in the last %s (not in English)", unscored, len(cur), human(w))})
 	}
 	if top := topCommunities(filterLabel(cur, analysis.Negative), 3); top != "" {
 		a.Fields = append(a.Fields, Field{"Where (negative)", top})
@@ -381,11 +404,19 @@ func (r *RuleConfig) volumeSpike(d *brandData) []event {
 	a := r.newAlert(d.brand, "Volume spike: "+d.brand,
 		fmt.Sprintf("%d mentions of %s in the last %s, against a usual %s %s (median of %d %s; %s).",
 			len(cur), d.brand, human(w), trimFloat(med), usual, len(samples), periodName(period, w), ratio), d.now)
-	neg := countLabel(cur, analysis.Negative)
+	// Every mention counts toward the spike; the negative share is of the scored ones.
+	neg, scored := countLabel(cur, analysis.Negative), countScored(cur)
+	negative := fmt.Sprintf("%d (%s)", neg, pct(float64(neg)/n))
+	switch {
+	case scored == 0:
+		negative = fmt.Sprintf("none scored (%d not in English)", len(cur))
+	case scored < len(cur):
+		negative = fmt.Sprintf("%d (%s of %d scored; %d not in English, not scored)", neg, pct(float64(neg)/float64(scored)), scored, len(cur)-scored)
+	}
 	a.Fields = []Field{
 		{"Mentions", fmt.Sprintf("%d in the last %s", len(cur), human(w))},
 		{"Usual", fmt.Sprintf("%s (median), spread %.1f, robust z %.1f", trimFloat(med), sigma, z)},
-		{"Negative", fmt.Sprintf("%d (%s)", neg, pct(float64(neg)/n))},
+		{"Negative", negative},
 	}
 	if top := topCommunities(cur, 3); top != "" {
 		a.Fields = append(a.Fields, Field{"Where", top})
@@ -428,12 +459,13 @@ func (r *RuleConfig) unattendedQuestion(d *brandData) []event {
 }
 
 // highImpact: a mention (negative by default) whose engagement crosses the threshold, or by a
-// recurring voice of its community.
+// recurring voice of its community. A mention the model did not score has no sentiment: it
+// passes only `sentiment: any`. As a prior mention of a recurring voice it counts like any.
 func (r *RuleConfig) highImpact(d *brandData) []event {
 	var out []event
 	for _, rec := range d.between(d.now.Add(-r.Window.D()), time.Time{}) {
 		m := rec.r
-		if m == nil || (r.Sentiment != SentimentAny && rec.sent.Label != r.Sentiment) {
+		if m == nil || (r.Sentiment != SentimentAny && (rec.sent.Unscored || rec.sent.Label != r.Sentiment)) {
 			continue
 		}
 		engaged := m.Score >= *r.MinEngagement
@@ -600,10 +632,23 @@ func (r *RuleConfig) group(brand string, evs []event, now time.Time) Alert {
 	return a
 }
 
+// countLabel counts the scored records with the label (an unscored record's label is neutral
+// but it is not neutral).
 func countLabel(recs []record, label string) int {
 	n := 0
 	for _, r := range recs {
-		if r.sent.Label == label {
+		if r.sent.Label == label && !r.sent.Unscored {
+			n++
+		}
+	}
+	return n
+}
+
+// countScored counts the records whose sentiment the model scored.
+func countScored(recs []record) int {
+	n := 0
+	for _, r := range recs {
+		if !r.sent.Unscored {
 			n++
 		}
 	}
@@ -613,17 +658,20 @@ func countLabel(recs []record, label string) int {
 func filterLabel(recs []record, label string) []record {
 	var out []record
 	for _, r := range recs {
-		if r.sent.Label == label {
+		if r.sent.Label == label && !r.sent.Unscored {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
+// scores returns the scores of the scored records.
 func scores(recs []record) []float64 {
-	out := make([]float64, len(recs))
-	for i, r := range recs {
-		out[i] = r.sent.Score
+	out := make([]float64, 0, len(recs))
+	for _, r := range recs {
+		if !r.sent.Unscored {
+			out = append(out, r.sent.Score)
+		}
 	}
 	return out
 }
@@ -689,12 +737,17 @@ const maxExampleText = 600
 
 func exampleOf(m *analysis.Result, brand string) Example {
 	s := brandSentiment(m, brand)
-	return Example{
+	ex := Example{
 		Source: m.Source, ID: m.ID, Community: m.Community, Author: m.Author,
 		Title: oneLine(m.Title, 300), Text: oneLine(m.Text, maxExampleText), URL: m.URL,
 		CreatedAt: m.CreatedAt.UTC(), Score: m.Score,
-		Sentiment: s.Label, SentimentScore: math.Round(s.Score*100) / 100,
 	}
+	if s.Unscored {
+		ex.Unscored = true // not "neutral": the model does not read the mention's language
+	} else {
+		ex.Sentiment, ex.SentimentScore = s.Label, math.Round(s.Score*100)/100
+	}
+	return ex
 }
 
 func where(source, community string) string {

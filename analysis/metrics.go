@@ -7,8 +7,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// SentimentUnscored is the `sentiment` label value of overhear_mentions_total for a mention the
+// model did not score (another language): it is not counted as neutral, and the three labels'
+// series with it still add up to every mention stored.
+const SentimentUnscored = "unscored"
+
+// MetricSentiments lists the values of the `sentiment` metric label: the three labels and
+// SentimentUnscored.
+var MetricSentiments = []string{Positive, Neutral, Negative, SentimentUnscored}
+
 // Metrics counts what the pipeline stores. Label values come only from configured brands,
-// registered sources and the three sentiment labels.
+// registered sources and MetricSentiments.
 type Metrics struct {
 	mentions  *prometheus.CounterVec
 	sentiment *prometheus.HistogramVec
@@ -22,7 +31,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer, brands, sources []string) (*Metrics, error) {
 	m := &Metrics{
 		mentions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "overhear_mentions_total", Help: "Mentions stored, by brand, source and sentiment toward the brand.",
+			Name: "overhear_mentions_total", Help: "Mentions stored, by brand, source and sentiment toward the brand (unscored: not in a language the model reads).",
 		}, []string{"brand", "source", "sentiment"}),
 		sentiment: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "overhear_mention_sentiment_score", Help: "Sentiment toward the brand of stored mentions, from -1 to 1.",
@@ -47,7 +56,7 @@ func NewMetrics(reg prometheus.Registerer, brands, sources []string) (*Metrics, 
 		m.sentiment.WithLabelValues(b)
 		m.questions.WithLabelValues(b)
 		for _, s := range sources {
-			for _, l := range Labels {
+			for _, l := range MetricSentiments {
 				m.mentions.WithLabelValues(b, s, l)
 			}
 		}
@@ -66,8 +75,10 @@ func (m *Metrics) Observe(results []Result) {
 			if !m.brands[b.Name] {
 				continue // a brand removed from the config since the mention was analysed
 			}
-			m.mentions.WithLabelValues(b.Name, r.Source, b.Sentiment.Label).Inc()
-			if !b.Sentiment.Unscored { // another language: counted, but not in the score
+			if b.Sentiment.Unscored { // another language: a mention, but neither neutral nor in the score
+				m.mentions.WithLabelValues(b.Name, r.Source, SentimentUnscored).Inc()
+			} else {
+				m.mentions.WithLabelValues(b.Name, r.Source, b.Sentiment.Label).Inc()
 				m.sentiment.WithLabelValues(b.Name).Observe(b.Sentiment.Score)
 			}
 			if r.Question {

@@ -21,8 +21,9 @@ func BrandOverview() (dashboard.Dashboard, error) {
 		}, true)).
 		WithPanel(statPanel(2, panel{
 			title: "Net sentiment",
-			description: "Positive minus negative mentions of the brand, as a share of all its mentions stored in the " +
-				"dashboard's time range (overhear_mentions_total by sentiment). 0% when nothing was stored in the range.",
+			description: "Positive minus negative mentions of the brand, as a share of its scored mentions stored in the " +
+				"dashboard's time range (overhear_mentions_total by sentiment; mentions in a language the model does not read, " +
+				"sentiment=\"unscored\", are left out). 0% when nothing was stored in the range.",
 			unit: "percentunit", w: 6, h: 4, min: float(-1), max: float(1), decimals: float(0), steps: sentimentSteps,
 			queries: []query{{netSentiment("$__range"), "net sentiment"}},
 		}, false)).
@@ -48,8 +49,9 @@ func BrandOverview() (dashboard.Dashboard, error) {
 		})).
 		WithPanel(timeseriesPanel(6, panel{
 			title: "Net sentiment trend (24h rolling)",
-			description: "Positive minus negative mentions as a share of all mentions of the brand in the preceding " +
-				"24 hours (overhear_mentions_total by sentiment). Above 0: more praise than complaints.",
+			description: "Positive minus negative mentions as a share of the scored mentions of the brand in the preceding " +
+				"24 hours (overhear_mentions_total by sentiment; unscored mentions, not in a language the model reads, left out). " +
+				"Above 0: more praise than complaints.",
 			unit: "percentunit", w: 12, h: 8, min: float(-1), max: float(1), steps: sentimentSteps,
 			queries: []query{{netSentiment("1d"), "net sentiment (24h)"}},
 		})).
@@ -78,18 +80,20 @@ func BrandOverview() (dashboard.Dashboard, error) {
 			queries: []query{{`sum(increase(overhear_questions_total{brand="$brand"}[1d]))`, "questions (24h)"}},
 		})).
 		WithPanel(timeseriesPanel(10, panel{
-			title:       "Sentiment mix (24h rolling)",
-			description: "Mentions of the brand stored in the preceding 24 hours by sentiment toward it (overhear_mentions_total).",
-			unit:        "short", w: 12, h: 8, min: float(0),
+			title: "Sentiment mix (24h rolling)",
+			description: "Mentions of the brand stored in the preceding 24 hours by sentiment toward it (overhear_mentions_total); " +
+				"unscored: in a language the model does not read.",
+			unit: "short", w: 12, h: 8, min: float(0),
 			queries: []query{{`sum by (sentiment) (increase(overhear_mentions_total{brand="$brand"}[1d]))`, "{{sentiment}}"}},
 		})).
 		Build()
 }
 
-// netSentiment is (positive − negative) / all for the selected brand over window. The
-// denominator is at least 1 so a quiet window reads 0, not NaN.
+// netSentiment is (positive − negative) / scored for the selected brand over window: mentions
+// the model did not score (sentiment="unscored") are left out. The denominator is at least 1 so
+// a quiet window reads 0, not NaN.
 func netSentiment(window string) string {
 	return fmt.Sprintf(`(sum(increase(overhear_mentions_total{brand="$brand",sentiment="positive"}[%[1]s])) - `+
 		`sum(increase(overhear_mentions_total{brand="$brand",sentiment="negative"}[%[1]s]))) / `+
-		`clamp_min(sum(increase(overhear_mentions_total{brand="$brand"}[%[1]s])), 1)`, window)
+		`clamp_min(sum(increase(overhear_mentions_total{brand="$brand",sentiment!="unscored"}[%[1]s])), 1)`, window)
 }

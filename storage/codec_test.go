@@ -202,6 +202,13 @@ func TestCollectorMatchesFullScan(t *testing.T) {
 		}
 		r.Brands[0].Sentiment.Score = float64(i%5-2) / 2
 		r.Brands[0].Unattended = i%3 == 0
+		switch {
+		case i%7 == 0: // another language: a mention, not in the mean sentiment
+			r.Brands[0].Sentiment = analysis.Sentiment{Label: analysis.Neutral, Unscored: true}
+		case i >= 20 && i < 26:
+			r.Community = "ailleurs" // a community of unscored mentions only: no mean
+			r.Brands[0].Sentiment = analysis.Sentiment{Label: analysis.Neutral, Unscored: true}
+		}
 		batch = append(batch, r)
 	}
 	commit := func(rs ...analysis.Result) {
@@ -260,6 +267,7 @@ func (f *fullScan) Collect(ch chan<- prometheus.Metric) {
 		unattended := 0
 		perCommunity := map[string]int{}
 		sentimentSum := map[string]float64{}
+		scored := map[string]int{}
 		firstSeen := map[string]time.Time{}
 		_ = f.db.Scan(ctx, Filter{Brand: b, Since: f.now.Add(-CommunityWindow)}, func(r *analysis.Result) error {
 			if r.Community != "" {
@@ -270,8 +278,9 @@ func (f *fullScan) Collect(ch chan<- prometheus.Metric) {
 			}
 			for _, br := range r.Brands {
 				if br.Name == b {
-					if r.Community != "" {
+					if r.Community != "" && !br.Sentiment.Unscored {
 						sentimentSum[r.Community] += br.Sentiment.Score
+						scored[r.Community]++
 					}
 					if br.Unattended && r.CreatedAt.After(f.now.Add(-UnattendedWindow)) {
 						unattended++
@@ -290,7 +299,9 @@ func (f *fullScan) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descNewCommunities, prometheus.GaugeValue, float64(n), b)
 		for _, cc := range topN(perCommunity, TopCommunities) {
 			ch <- prometheus.MustNewConstMetric(descCommunity, prometheus.GaugeValue, float64(cc.n), b, cc.name)
-			ch <- prometheus.MustNewConstMetric(descCommunitySentiment, prometheus.GaugeValue, sentimentSum[cc.name]/float64(cc.n), b, cc.name)
+			if scored[cc.name] > 0 {
+				ch <- prometheus.MustNewConstMetric(descCommunitySentiment, prometheus.GaugeValue, sentimentSum[cc.name]/float64(scored[cc.name]), b, cc.name)
+			}
 		}
 	}
 }

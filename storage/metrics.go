@@ -31,7 +31,7 @@ var (
 	descStoredMentions = prometheus.NewDesc("overhear_store_mentions",
 		"Mentions currently stored, by brand (after retention).", []string{"brand"}, nil)
 	descCommunitySentiment = prometheus.NewDesc("overhear_community_sentiment_score",
-		"Mean sentiment toward the brand, from -1 to 1, of its mentions in the last 30 days in its top 10 communities.",
+		"Mean sentiment toward the brand, from -1 to 1, of its scored mentions in the last 30 days in its top 10 communities.",
 		[]string{"brand", "community"}, nil)
 	descNewCommunities = prometheus.NewDesc("overhear_new_communities",
 		"Communities that mentioned the brand in the last 7 days but not in the 23 days before.", []string{"brand"}, nil)
@@ -72,12 +72,16 @@ type cachedDay struct {
 type dayAgg struct {
 	unattended   int
 	perCommunity map[string]int
+	// sentimentSum and scored sum and count the sentiment toward the brand of the scored
+	// mentions per community: a mention the model did not read (another language) counts in
+	// perCommunity but not in the mean.
 	sentimentSum map[string]float64
+	scored       map[string]int
 	firstSeen    map[string]time.Time
 }
 
 func newDayAgg() *dayAgg {
-	return &dayAgg{perCommunity: map[string]int{}, sentimentSum: map[string]float64{}, firstSeen: map[string]time.Time{}}
+	return &dayAgg{perCommunity: map[string]int{}, sentimentSum: map[string]float64{}, scored: map[string]int{}, firstSeen: map[string]time.Time{}}
 }
 
 // add merges o into a.
@@ -87,6 +91,9 @@ func (a *dayAgg) add(o *dayAgg) {
 	}
 	for c, v := range o.sentimentSum {
 		a.sentimentSum[c] += v
+	}
+	for c, n := range o.scored {
+		a.scored[c] += n
 	}
 	for c, t := range o.firstSeen {
 		if f, ok := a.firstSeen[c]; !ok || t.Before(f) {
@@ -178,8 +185,11 @@ func (c *Collector) compute() []prometheus.Metric {
 		}
 		out = append(out, prometheus.MustNewConstMetric(descNewCommunities, prometheus.GaugeValue, float64(newCommunities), b))
 		for _, cc := range topN(total.perCommunity, TopCommunities) {
-			out = append(out, prometheus.MustNewConstMetric(descCommunity, prometheus.GaugeValue, float64(cc.n), b, cc.name),
-				prometheus.MustNewConstMetric(descCommunitySentiment, prometheus.GaugeValue, total.sentimentSum[cc.name]/float64(cc.n), b, cc.name))
+			out = append(out, prometheus.MustNewConstMetric(descCommunity, prometheus.GaugeValue, float64(cc.n), b, cc.name))
+			// A community whose mentions are all unscored has no mean sentiment: no series.
+			if n := total.scored[cc.name]; n > 0 {
+				out = append(out, prometheus.MustNewConstMetric(descCommunitySentiment, prometheus.GaugeValue, total.sentimentSum[cc.name]/float64(n), b, cc.name))
+			}
 		}
 	}
 	// Forget days that left the window.
@@ -230,8 +240,9 @@ func (c *Collector) aggregate(ctx context.Context, brand string, from, until, re
 			if br.Name != brand {
 				continue
 			}
-			if r.Community != "" {
+			if r.Community != "" && !br.Sentiment.Unscored {
 				agg.sentimentSum[r.Community] += br.Sentiment.Score
+				agg.scored[r.Community]++
 			}
 			if br.Unattended && r.CreatedAt.After(recent) {
 				agg.unattended++

@@ -19,11 +19,18 @@ type ClassScores struct {
 // Evaluation compares predicted labels with gold labels. Macro averages are over the classes
 // present in the gold labels, as the team's devscore computes them.
 type Evaluation struct {
-	N           int           `json:"n"`
-	Accuracy    float64       `json:"accuracy"`
-	MacroF1     float64       `json:"macro_f1"`
-	MacroRecall float64       `json:"macro_recall"`
-	Classes     []ClassScores `json:"classes"`
+	N           int     `json:"n"`
+	Accuracy    float64 `json:"accuracy"`
+	MacroF1     float64 `json:"macro_f1"`
+	MacroRecall float64 `json:"macro_recall"`
+	// PolarRecall is the share of the gold positive and negative items predicted with their
+	// label; PolarPrecision the share of the positive and negative predictions that are right
+	// (0 when nothing was predicted polar). They are devscore's "polar recall" and "polar
+	// precision": how many complaints and praises are found, and how far a polar call can be
+	// trusted.
+	PolarRecall    float64       `json:"polar_recall"`
+	PolarPrecision float64       `json:"polar_precision"`
+	Classes        []ClassScores `json:"classes"`
 	// Labels lists the rows and columns of Confusion: the gold classes in the order of Labels
 	// (negative, neutral, positive) and then any other label, sorted.
 	Labels []string `json:"labels"`
@@ -68,7 +75,7 @@ func Evaluate(gold, predicted []string) Evaluation {
 	for i := range e.Confusion {
 		e.Confusion[i] = make([]int, len(labels))
 	}
-	correct := 0
+	correct, polar, polarOK, called, calledOK := 0, 0, 0, 0, 0
 	for i, g := range gold {
 		p := ""
 		if i < len(predicted) {
@@ -77,12 +84,30 @@ func Evaluate(gold, predicted []string) Evaluation {
 		if p == g {
 			correct++
 		}
+		if g == Positive || g == Negative {
+			polar++
+			if p == g {
+				polarOK++
+			}
+		}
+		if p == Positive || p == Negative {
+			called++
+			if p == g {
+				calledOK++
+			}
+		}
 		if j, ok := pos[p]; ok {
 			e.Confusion[pos[g]][j]++
 		}
 	}
 	if len(gold) > 0 {
 		e.Accuracy = float64(correct) / float64(len(gold))
+	}
+	if polar > 0 {
+		e.PolarRecall = float64(polarOK) / float64(polar)
+	}
+	if called > 0 {
+		e.PolarPrecision = float64(calledOK) / float64(called)
 	}
 	for i, l := range labels {
 		if !present[l] {
@@ -134,11 +159,12 @@ func MacroF1(e Evaluation) float64 { return e.MacroF1 }
 // MacroRecall returns e.MacroRecall; it fits TuneSet.Metric.
 func MacroRecall(e Evaluation) float64 { return e.MacroRecall }
 
-// WriteText writes a human-readable report: the summary figures, per-class precision, recall
-// and F1, and the confusion matrix (rows gold, columns predicted).
+// WriteText writes a human-readable report: the summary figures, polar recall and precision,
+// per-class precision, recall and F1, and the confusion matrix (rows gold, columns predicted).
 func (e Evaluation) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "items %d  accuracy %.3f  macro-F1 %.3f  macro-recall %.3f\n\n", e.N, e.Accuracy, e.MacroF1, e.MacroRecall)
+	fmt.Fprintf(&b, "items %d  accuracy %.3f  macro-F1 %.3f  macro-recall %.3f\n", e.N, e.Accuracy, e.MacroF1, e.MacroRecall)
+	fmt.Fprintf(&b, "polar recall %.3f  polar precision %.3f\n\n", e.PolarRecall, e.PolarPrecision)
 	fmt.Fprintf(&b, "%-10s %9s %9s %9s %9s\n", "class", "precision", "recall", "F1", "support")
 	for _, c := range e.Classes {
 		fmt.Fprintf(&b, "%-10s %9.3f %9.3f %9.3f %9d\n", c.Label, c.Precision, c.Recall, c.F1, c.Support)

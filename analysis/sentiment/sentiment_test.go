@@ -174,6 +174,10 @@ func TestEvaluate(t *testing.T) {
 	if math.Abs(e.MacroF1-2.0/3) > 1e-9 || math.Abs(e.MacroRecall-2.0/3) > 1e-9 {
 		t.Errorf("macro-F1 %v macro-recall %v, want 0.667 both", e.MacroF1, e.MacroRecall)
 	}
+	// Polar: 3 of the 4 gold polar items found; 3 of the 4 polar calls right.
+	if math.Abs(e.PolarRecall-0.75) > 1e-9 || math.Abs(e.PolarPrecision-0.75) > 1e-9 {
+		t.Errorf("polar recall %v precision %v, want 0.75 both", e.PolarRecall, e.PolarPrecision)
+	}
 	if want := [][]int{{2, 0, 0}, {0, 1, 1}, {0, 1, 1}}; !slices.EqualFunc(e.Confusion, want, slices.Equal) {
 		t.Errorf("confusion %v, want %v", e.Confusion, want)
 	}
@@ -181,7 +185,7 @@ func TestEvaluate(t *testing.T) {
 	if err := e.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"accuracy 0.667", "macro-F1 0.667", "negative", "confusion"} {
+	for _, s := range []string{"accuracy 0.667", "macro-F1 0.667", "polar recall 0.750  polar precision 0.750", "negative", "confusion"} {
 		if !strings.Contains(b.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, b.String())
 		}
