@@ -1,12 +1,15 @@
 // Command train rebuilds the sentiment model embedded in package sentiment from the labelled
-// data in ../shared/data, bit for bit: the same data and flags give the same model file.
+// data sets in the folder --data names (default ../shared/data, the team's copy), bit for bit:
+// the same data and flags give the same model file. docs/accuracy.md says where the public copy
+// of each data set comes from and which files the folder must hold.
 //
-//	go run ./analysis/cmd/train                 # writes analysis/sentiment/model.bin
-//	go run ./analysis/cmd/train --eval          # and prints the dev figures devscore computes
-//	go run ./analysis/cmd/train --eval-only --baselines   # figures of the current model and of
-//	                                                      # cdipaolo/sentiment and VADER
+//	go run ./analysis/cmd/train --data DIR                 # writes analysis/sentiment/model.bin
+//	go run ./analysis/cmd/train --data DIR --eval          # and prints the dev figures devscore computes
+//	go run ./analysis/cmd/train --data DIR --eval-only --baselines   # figures of the current model
+//	                                                                 # and of cdipaolo/sentiment and VADER
 //
-// Run it from the repository root. Training uses the GoEmotions train split, the Dong-2014
+// Run it from the repository root. A file missing from the data folder is a usage error (exit 2)
+// that names every missing file before anything is read. Training uses the GoEmotions train split, the Dong-2014
 // target tweets (train), the SemEval-2014 aspect sentences, the CrowdFlower brand tweets and the
 // complaint tweets. The dev splits (GoEmotions dev, TweetEval val, Dong-2014 dev) only tune the
 // decision offsets and the temperature: no weight is fitted on them.
@@ -22,6 +25,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/overhear/overhear/analysis/sentiment"
@@ -61,11 +66,11 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	o := options{cfg: sentiment.DefaultTrainConfig}
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.data, "data", filepath.Join("..", "shared", "data"), "folder of the labelled data sets")
+	fs.StringVar(&o.data, "data", filepath.Join("..", "shared", "data"), "folder of the labelled data sets (layout and sources: docs/accuracy.md)")
 	fs.StringVar(&o.out, "out", filepath.Join("analysis", "sentiment", "model.bin"), "model file to write")
 	fs.BoolVar(&o.eval, "eval", false, "print the dev figures of the new model")
 	fs.BoolVar(&o.evalOnly, "eval-only", false, "do not train: print the dev figures of the model at --out")
-	fs.BoolVar(&o.baselines, "baselines", false, "with --eval: also print cdipaolo/sentiment's and VADER's figures")
+	fs.BoolVar(&o.baselines, "baselines", false, "also print cdipaolo/sentiment's and VADER's dev figures")
 	bits := fs.Uint("bits", uint(o.cfg.TextBits), "log2 of the text head's hash buckets")
 	tbits := fs.Uint("target-bits", uint(o.cfg.TargetBits), "log2 of the target head's hash buckets")
 	fs.IntVar(&o.cfg.Epochs, "epochs", o.cfg.Epochs, "training passes")
@@ -119,6 +124,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, format+"\n", a...)
 		}
 	}
+	if err := checkData(o); err != nil {
+		return err
+	}
 	dev, err := loadDev(o.data)
 	if err != nil {
 		return err
@@ -171,6 +179,53 @@ func writeFile(path string, b []byte) error {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}
+
+// Files of the data folder, relative to it: the dev (tuning) sets every run reads, and the
+// training sets a run that trains reads.
+var (
+	devFiles = []string{
+		"goemotions/dev_sentiment.tsv",
+		"tweeteval-sentiment/val_text.txt",
+		"tweeteval-sentiment/val_labels.txt",
+		"twitter-target-sentiment-dong2014/dev.jsonl",
+	}
+	trainFiles = []string{
+		"goemotions/train_sentiment.tsv",
+		"twitter-target-sentiment-dong2014/train.jsonl",
+		"semeval14-absa/laptops_train.jsonl",
+		"semeval14-absa/restaurants_train.jsonl",
+		"brand-product-emotion-tweets-crowdflower/tweets.jsonl",
+		"complaints-tweets-preotiuc2019/complaints.jsonl",
+	}
+)
+
+// checkData fails, naming every missing file, when the data folder lacks a file the run needs,
+// so a wrong --data says so at once rather than as the first failed open.
+func checkData(o options) error {
+	need := slices.Clone(devFiles)
+	if !o.evalOnly {
+		need = append(need, trainFiles...)
+		if o.emotions {
+			need = append(need, "goemotions/emotions.txt")
+		}
+	}
+	var missing []string
+	for _, f := range need {
+		if _, err := os.Stat(filepath.Join(o.data, filepath.FromSlash(f))); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return usageError{fmt.Errorf("train: the data folder %s lacks %s (set --data to the folder that holds the data sets; docs/accuracy.md says where each comes from)",
+			o.data, strings.Join(missing, ", "))}
+	}
+	if o.evalOnly {
+		if _, err := os.Stat(o.out); err != nil {
+			return usageError{fmt.Errorf("train: --eval-only measures the model at --out, and %s cannot be read: %w", o.out, err)}
+		}
 	}
 	return nil
 }

@@ -68,8 +68,58 @@ func TestUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"-h"}, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("run(-h) = %v, want flag.ErrHelp", err)
 	}
-	if err := run(context.Background(), []string{"--data", "testdata/missing"}, io.Discard, io.Discard); err == nil {
-		t.Error("missing data folder: no error")
+}
+
+// TestMissingData checks that a data folder without the files a run needs fails at once, as a
+// usage error that names every missing file and the flag to set, before anything is read.
+func TestMissingData(t *testing.T) {
+	partial := t.TempDir()
+	for _, f := range devFiles {
+		b, err := os.ReadFile(filepath.Join("testdata", "data", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(partial, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		want []string
+	}{
+		"no folder, eval-only": {
+			[]string{"--data", "testdata/missing", "--eval-only", "--baselines"},
+			append([]string{"testdata/missing", "--data", "docs/accuracy.md"}, devFiles...),
+		},
+		"no folder, training": {
+			[]string{"--data", "testdata/missing", "--out", filepath.Join(t.TempDir(), "m.bin")},
+			append(append([]string{"--data"}, devFiles...), trainFiles...),
+		},
+		"dev sets only, training": {
+			[]string{"--data", partial, "--out", filepath.Join(t.TempDir(), "m.bin")},
+			trainFiles,
+		},
+		"no model to measure": {
+			[]string{"--data", partial, "--eval-only", "--out", filepath.Join(t.TempDir(), "none.bin")},
+			[]string{"--eval-only", "none.bin"},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, io.Discard, io.Discard)
+			var u usageError
+			if !errors.As(err, &u) {
+				t.Fatalf("run(%q) = %v, want a usage error", tc.args, err)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error lacks %q: %v", s, err)
+				}
+			}
+		})
 	}
 }
 

@@ -2,13 +2,18 @@
 // sentiment toward a brand in a long community post, trained on real posts labelled per brand.
 // The same data and flags give the same file, bit for bit.
 //
-//	go run ./analysis/cmd/trainbrand --data ../shared/data          # writes analysis/sentiment/brand.bin
-//	go run ./analysis/cmd/trainbrand --data ../shared/data --eval   # and prints the dev figures
+//	go run ./analysis/cmd/trainbrand --data DIR          # writes analysis/sentiment/brand.bin
+//	go run ./analysis/cmd/trainbrand --data DIR --eval   # and prints the dev figures
+//	go run ./analysis/cmd/trainbrand --data DIR --eval-only --baselines   # the embedded head's dev
+//	                                                     # figures, all-neutral's and VADER's
 //
 // Run it from the repository root. It reads community-brand-sentiment/ in the data folder
 // (posts.jsonl, labels.jsonl, queries.json): the brand queries find each brand's spans as
 // `overhear analyze` does, the "train" split trains the head (its cross-validation folds set
-// the label thresholds), and the "dev" split is only measured.
+// the label thresholds), and the "dev" split is only measured. Training also reads the
+// sentence head's other sets (SemEval tweets 2013-2016, SemEval-2014 reviews, complaint
+// tweets). A file missing from the data folder fails at once, naming every missing file
+// (docs/accuracy.md says where each data set comes from; the community set is the team's).
 package main
 
 import (
@@ -21,9 +26,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/jonreiter/govader"
 
 	"github.com/overhear/overhear/analysis/sentiment"
 	"github.com/overhear/overhear/collectors"
@@ -42,12 +50,13 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("trainbrand", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", "../shared/data", "the labelled data folder (holding community-brand-sentiment/)")
+	data := fs.String("data", "../shared/data", "the labelled data folder (holding community-brand-sentiment/; layout and sources: docs/accuracy.md)")
 	out := fs.String("out", "analysis/sentiment/brand.bin", "where to write the brand head")
 	eval := fs.Bool("eval", false, "print the dev split's figures")
 	evalOnly := fs.Bool("eval-only", false, "measure the embedded model on the dev split, write nothing")
 	sentDev := fs.Bool("sentences", false, "with --eval, also measure the sentence head on the dev split's deciding sentences")
 	dump := fs.String("dump", "", "write the dev split's mistakes to this JSONL file")
+	baselines := fs.Bool("baselines", false, "with --eval or --eval-only, also print the all-neutral and VADER baselines on the dev split")
 	cfg := sentiment.DefaultBrandTrainConfig
 	bits := fs.Uint("bits", uint(cfg.Bits), "log2 of the head's buckets")
 	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the data")
@@ -67,10 +76,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cfg.Bits = uint8(*bits)
 	polarWeight, tweetWeight = float32(*wPolar), float32(*wTweet)
 	classWeight = [3]float32{float32(*wNeg), 1, float32(*wPos)}
-	dir := filepath.Join(*data, "community-brand-sentiment")
-	if _, err := os.Stat(filepath.Join(dir, "labels.jsonl")); err != nil {
-		return fmt.Errorf("no labelled community posts in %s (set --data to the folder holding community-brand-sentiment/): %w", *data, err)
+	if err := checkData(*data, *evalOnly); err != nil {
+		return err
 	}
+	dir := filepath.Join(*data, "community-brand-sentiment")
 	set, err := loadCommunity(dir)
 	if err != nil {
 		return err
@@ -149,6 +158,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		fmt.Fprintf(stdout, "dev curve: %s\n", curve(gold, scores))
+		if *baselines {
+			neutral := make([]string, len(dev))
+			for i := range neutral {
+				neutral[i] = sentiment.Neutral
+			}
+			fmt.Fprintf(stdout, "dev all-neutral baseline: %s\n", summary(gold, neutral))
+			fmt.Fprintf(stdout, "dev VADER baseline (govader, whole post, compound ±0.05): %s\n", summary(gold, vaderBaseline(dev)))
+		}
 		if *sentDev {
 			ds := set.sentences(dev)
 			g, p := make([]string, len(ds)), make([]string, len(ds))
@@ -163,6 +180,60 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// Files of the data folder, relative to it: the community set every run reads, and the
+// sentence head's other sets a run that trains reads.
+var (
+	communityFiles = []string{
+		"community-brand-sentiment/posts.jsonl",
+		"community-brand-sentiment/labels.jsonl",
+		"community-brand-sentiment/queries.json",
+	}
+	sentenceFiles = []string{
+		"semeval-tweets-2013-2016/tweets.jsonl",
+		"semeval14-absa/laptops_train.jsonl",
+		"semeval14-absa/restaurants_train.jsonl",
+		"complaints-tweets-preotiuc2019/complaints.jsonl",
+	}
+)
+
+// checkData fails, naming every missing file, when the data folder lacks a file the run needs.
+func checkData(data string, evalOnly bool) error {
+	need := slices.Clone(communityFiles)
+	if !evalOnly {
+		need = append(need, sentenceFiles...)
+	}
+	var missing []string
+	for _, f := range need {
+		if _, err := os.Stat(filepath.Join(data, filepath.FromSlash(f))); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the data folder %s lacks %s (set --data to the folder that holds the data sets; docs/accuracy.md says where each comes from)",
+			data, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// vaderBaseline labels every mention with VADER's reading of its whole post (title and text,
+// as the brand head reads them): compound >= 0.05 positive, <= -0.05 negative, neutral between,
+// as VADER's authors suggest. Every brand of a post gets the same label.
+func vaderBaseline(xs []sentiment.BrandExample) []string {
+	va := govader.NewSentimentIntensityAnalyzer()
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		switch c := va.PolarityScores(x.Text).Compound; {
+		case c >= 0.05:
+			out[i] = sentiment.Positive
+		case c <= -0.05:
+			out[i] = sentiment.Negative
+		default:
+			out[i] = sentiment.Neutral
+		}
+	}
+	return out
 }
 
 // summary prints the figures devscore prints for brand sentiment.
