@@ -35,6 +35,7 @@ import (
 
 	"github.com/overhear/overhear/analysis/sentiment"
 	"github.com/overhear/overhear/collectors"
+	"github.com/overhear/overhear/collectors/feedreader"
 )
 
 func main() {
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	sentDev := fs.Bool("sentences", false, "with --eval, also measure the sentence head on the dev split's deciding sentences")
 	dump := fs.String("dump", "", "write the dev split's mistakes to this JSONL file")
 	baselines := fs.Bool("baselines", false, "with --eval or --eval-only, also print the all-neutral and VADER baselines on the dev split")
+	extra := fs.String("extra", "analysis/cmd/trainbrand/extra-labels.jsonl",
+		"more labelled posts for the train split (labels only; their text is read from the feed snapshots under --data); empty for none")
 	cfg := sentiment.DefaultBrandTrainConfig
 	bits := fs.Uint("bits", uint(cfg.Bits), "log2 of the head's buckets")
 	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the data")
@@ -83,6 +86,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	set, err := loadCommunity(dir)
 	if err != nil {
 		return err
+	}
+	if *extra != "" && !*evalOnly {
+		n, err := set.addExtra(*extra, filepath.Join(*data, "fixtures", "reddit-atom-feed-snapshots"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d more labelled posts from %s for the train split\n", n, *extra)
 	}
 	m, err := sentiment.Base()
 	if *evalOnly {
@@ -513,6 +523,60 @@ func (c *community) examples(split string) []sentiment.BrandExample {
 		}
 	}
 	return xs
+}
+
+// addExtra adds the labelled posts of the JSONL file at path (lines as labels.jsonl's, labelled
+// with the same guide by the team) to the train split. Only their labels are in the
+// repository: their text comes from the Reddit feed snapshots in feeds, read the way the feed
+// collector reads them. It returns how many posts it added.
+func (c *community) addExtra(path, feeds string) (int, error) {
+	var ls []label
+	want := map[string]bool{}
+	if err := readJSONL(path, func(b []byte) error {
+		var l label
+		if err := json.Unmarshal(b, &l); err != nil {
+			return err
+		}
+		if _, dup := c.posts[l.ID]; dup || want[l.ID] {
+			return fmt.Errorf("post %s is labelled twice", l.ID)
+		}
+		l.Split = "train"
+		ls = append(ls, l)
+		want[l.ID] = true
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("read extra labels: %w", err)
+	}
+	files, err := filepath.Glob(filepath.Join(feeds, "entries_*.jsonl"))
+	if err != nil || len(files) == 0 {
+		return 0, fmt.Errorf("no feed entries (entries_*.jsonl) in %s for the extra labels: %v", feeds, err)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if err := readJSONL(f, func(b []byte) error {
+			var e struct {
+				ID      string `json:"id"`
+				Title   string `json:"title"`
+				Content string `json:"content_html"`
+			}
+			if err := json.Unmarshal(b, &e); err != nil {
+				return err
+			}
+			if want[e.ID] {
+				c.posts[e.ID] = post{ID: e.ID, Title: e.Title, Text: feedreader.StripRedditFooter(feedreader.HTMLToText(e.Content))}
+			}
+			return nil
+		}); err != nil {
+			return 0, fmt.Errorf("read feed entries: %w", err)
+		}
+	}
+	for _, l := range ls {
+		if _, ok := c.posts[l.ID]; !ok {
+			return 0, fmt.Errorf("extra label for %s: no such post in %s", l.ID, feeds)
+		}
+	}
+	c.labels = append(c.labels, ls...)
+	return len(ls), nil
 }
 
 func readJSONL(path string, each func([]byte) error) error {
