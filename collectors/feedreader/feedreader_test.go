@@ -10,19 +10,39 @@ import (
 )
 
 func TestHTMLToText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain text", "plain text"},
-		{"Fish &amp; chips", "Fish & chips"},
-		{"<p>Hello <b>world</b></p><p>Second</p>", "Hello world\nSecond"},
-		{"<blockquote><p>quoted rant</p></blockquote><p>my reply</p>", "> quoted rant\nmy reply"},
-		{"<p>a</p><script>alert(1)</script><style>p{}</style><p>b</p>", "a\nb"},
-		{"line<br>break", "line\nbreak"},
-		{"<p>unclosed <i>tags", "unclosed tags"},
-		{`<!-- SC_OFF --><div class="md"><p>How do I run <code>ollama</code> on two GPUs?</p></div>`, "How do I run ollama on two GPUs?"},
+	tests := []struct{ name, in, want string }{
+		{"plain", "plain text", "plain text"},
+		{"entity", "Fish &amp; chips", "Fish & chips"},
+		{"paragraphs", "<p>Hello <b>world</b></p><p>Second</p>", "Hello world\n\nSecond"},
+		{"quote", "<blockquote><p>quoted rant</p></blockquote><p>my reply</p>", "> quoted rant\n\nmy reply"},
+		{"quote paragraphs", "<blockquote><p>one</p><p>two</p></blockquote>", "> one\n>\n> two"},
+		{"nested quote", "<blockquote><p>a</p><blockquote><p>b</p></blockquote></blockquote>", "> a\n>\n> > b"},
+		{"scripts", "<p>a</p><script>alert(1)</script><style>p{}</style><p>b</p>", "a\n\nb"},
+		{"br", "line<br>break", "line\nbreak"},
+		{"unclosed", "<p>unclosed <i>tags", "unclosed tags"},
+		{"inline code", `<!-- SC_OFF --><div class="md"><p>How do I run <code>ollama</code> on two GPUs?</p></div>`, "How do I run `ollama` on two GPUs?"},
+		{"inline code with a backtick", "<p>type <code>a`b</code> here</p>", "type `` a`b `` here"},
+		{"headings", "<h1>Title</h1><p>x</p><h3>How it <em>works</em></h3><p>y</p>", "# Title\n\nx\n\n### How it works\n\ny"},
+		{"lists", "<p>Steps:</p><ol><li>one</li><li>two<ul><li>nested</li></ul></li></ol><ul><li><p>loose</p></li><li><p>list</p></li></ul>",
+			"Steps:\n\n1. one\n2. two\n   - nested\n\n- loose\n- list"},
+		{"ordered start", `<ol start="3"><li>c</li><li>d</li></ol>`, "3. c\n4. d"},
+		{"pre", "<p>Run:</p><pre><code class=\"lang-yaml\">a:\n  b: &lt;% x %&gt;\n</code></pre><p>then</p>", "Run:\n\n```yaml\na:\n  b: <% x %>\n```\n\nthen"},
+		{"pre with a fence", "<pre>```\nx\n```</pre>", "````\n```\nx\n```\n````"},
+		{"pre in a list", "<ul><li>do<pre>make</pre></li></ul>", "- do\n  ```\n  make\n  ```"},
+		{"table", "<table><thead><tr><th>Model</th><th>Status</th></tr></thead><tbody><tr><td>qwen3</td><td>❌ won't load</td></tr><tr><td>a|b</td><td></td></tr></tbody></table>",
+			"| Model | Status |\n| --- | --- |\n| qwen3 | ❌ won't load |\n| a\\|b |  |"},
+		{"layout table", `<table> <tr><td> <a href="x"><img src="t.jpg"></a> </td><td> <div class="md"><p>The post.</p></div> submitted by <a>/u/x</a></td></tr></table>`,
+			"The post.\n\nsubmitted by /u/x"},
+		{"discourse quote", `<aside class="quote" data-username="jd"><div class="title"><img class="avatar" src="a.png"> jd:</div><blockquote><p>their words</p></blockquote></aside><p>mine</p>`,
+			"> jd:\n>\n> their words\n\nmine"},
+		{"hacker news", "first<p>&gt; quoted<p>reply<pre><code>  $ make\n</code></pre>", "first\n\n> quoted\n\nreply\n\n```\n  $ make\n```"},
+		{"lightbox", `<p><div class="lightbox-wrapper"><a class="lightbox" href="x"><img src="x"><div class="meta"><span class="filename">image.png</span></div></a></div></p><p>text</p>`, "text"},
+		{"zero width", "<p>a</p><p>&#x200B;</p><p>b</p>", "a\n\nb"},
+		{"too deep for the parser", strings.Repeat("<div>", 600) + "deep <b>words</b><script>x</script><p>more", "deep words\nmore"},
 	}
 	for _, tt := range tests {
 		if got := HTMLToText(tt.in); got != tt.want {
-			t.Errorf("HTMLToText(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("%s: HTMLToText(%q) =\n%s\nwant\n%s", tt.name, tt.in, got, tt.want)
 		}
 	}
 }
