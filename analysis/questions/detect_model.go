@@ -237,10 +237,11 @@ func (d *detector) contextRules() {
 
 // answeredHeading reports whether sentence i, on a Markdown heading line, heads a section
 // that the post goes on to answer ("## How it works", "### What is LLMule?", "# Why use it?"
-// followed by the answer): the heading is short (at most 8 words) and a statement follows it,
-// on its line or under it, before the next heading. A long heading is more often the ask
+// followed by the answer): the heading is short (at most 8 words) and a statement follows it
+// in its section, under it and before the next heading. A long heading is more often the ask
 // itself, set large ("# Curious what the crowd thinks: does this line up with your experience,
-// or am I way off?").
+// or am I way off?"), and so is one with nothing under it but more headings: some authors
+// write a whole post in "# " lines, for the large type.
 func (d *detector) answeredHeading(i int) bool {
 	if countWords(d.sents[i], 9) > 8 {
 		return false
@@ -250,10 +251,10 @@ func (d *detector) answeredHeading(i int) bool {
 		inf := &d.info[j]
 		kind := d.lines[inf.line].kind
 		switch {
-		case kind == blocks.Heading && inf.line != line:
-			return false
-		case kind == blocks.Table || inf.rule.asks():
+		case inf.line == line || kind == blocks.Table || inf.rule.asks():
 			continue
+		case kind == blocks.Heading:
+			return false
 		}
 		if end := endClass(d.sents[j]); end != endQuestion && end != endMarks && countWords(d.sents[j], 3) >= 3 {
 			return true
