@@ -216,7 +216,7 @@ func (d *detector) contextRules() {
 			continue
 		}
 		ln := &d.lines[inf.line]
-		if ln.kind == blocks.Heading && d.answeredHeading(i) {
+		if ln.kind == blocks.Heading && inf.rule.questionSyntax() && d.answeredHeading(i) {
 			inf.cand, inf.rule = false, ruleNone
 			continue
 		}
@@ -233,6 +233,13 @@ func (d *detector) contextRules() {
 			inf.cand, inf.rule = false, ruleRhetorical
 		}
 	}
+}
+
+// questionSyntax reports whether the rule found a question's form (a question mark, an opening
+// "how"/"what"/"does"...): a heading so phrased may be one the post answers, while one that
+// asks for something ("# I'd love your feedback!") is not answered by what follows it.
+func (k ruleKind) questionSyntax() bool {
+	return k == ruleMark || k == ruleStart || k == ruleInner || k == ruleClause
 }
 
 // answeredHeading reports whether sentence i, on a Markdown heading line, heads a section
