@@ -546,7 +546,9 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	if d.be == nil {
 		d.be = m.extractor()
 	}
-	return m.brandFeatures(d.be, &d.bt, text, whole, target, sent)
+	// The post-wide cues (showcase words, problem and praise words) are the author's: code,
+	// quotes and table rows are left out of them, as they are of everything else read.
+	return m.brandFeatures(d.be, &d.bt, ownText(text), whole, target, sent)
 }
 
 // otherMentions is how many times other brands are named, capped at 3: the spans come

@@ -70,7 +70,12 @@ func segmentText(text string, dst []sentence) []sentence {
 		}
 		if trimmed != "" {
 			if isProse(kind) {
-				dst = appendSentences(dst, text, i, end, line, kind)
+				lo := i
+				if kind == blockHeading || kind == blockItem {
+					// The sentences of a heading or an item are its text: "1." is no sentence.
+					lo = i + strings.Index(l, trimmed) + strings.Index(trimmed, blocks.Text(trimmed))
+				}
+				dst = appendSentences(dst, text, lo, end, line, kind)
 			} else {
 				off := i + strings.Index(l, trimmed)
 				dst = append(dst, sentence{start: int32(off), end: int32(off + len(trimmed)), block: kind, line: line})
@@ -82,6 +87,35 @@ func segmentText(text string, dst []sentence) []sentence {
 		i = end + 1
 	}
 	return dst
+}
+
+// ownText returns text without its fenced code, quoted lines and table rows (their Markdown
+// shapes, as analysis/internal/blocks reads them): the author's own words. Text without such
+// lines comes back as it is.
+func ownText(text string) string {
+	var sc blocks.Scanner
+	var b strings.Builder
+	last := 0 // text[:last] is copied to b or is nothing but the author's
+	for i := 0; i < len(text); {
+		end := len(text)
+		if j := strings.IndexByte(text[i:], '\n'); j >= 0 {
+			end = i + j + 1
+		}
+		switch sc.Kind(text[i:end]) {
+		case blocks.Code, blocks.Quote, blocks.Table:
+			if b.Cap() == 0 {
+				b.Grow(len(text))
+			}
+			b.WriteString(text[last:i])
+			last = end
+		}
+		i = end
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // lineKind tells a code, log or table line from prose by its shape: many '|', few letters

@@ -16,7 +16,9 @@ def write(name, body):
 reddit = {"t3_1n1mg7v": "reddit-code", "t3_1n2c5mw": "reddit-headings",
           "t3_1kafk0y": "reddit-quote", "t3_1th20rf": "reddit-code-question",
           "t3_1m4ploe": "reddit-all-code", "t3_1nncyvv": "reddit-table",
-          "t3_1j0f5zj": "reddit-answered-headings", "t3_1rjaqpv": "reddit-heading-lines"}
+          "t3_1j0f5zj": "reddit-answered-headings", "t3_1rjaqpv": "reddit-heading-lines",
+          "t3_1i9ewmy": "reddit-issue-template", "t3_1nkcb7n": "reddit-how-it-works",
+          "t3_1k5kn1o": "reddit-feedback-heading"}
 for sub in ("ollama", "LocalLLaMA"):
     for line in open(os.path.join(FIX, "reddit-atom-feed-snapshots", f"entries_{sub}.jsonl"), encoding="utf-8"):
         e = json.loads(line)
