@@ -163,8 +163,27 @@ func TestParseRejectsHTML(t *testing.T) {
 	}
 }
 
+// TestHTMLToTextBounded checks that deep nesting (quotes, lists, code in lists) cannot make the
+// text grow much beyond the HTML: what FuzzHTMLToText checks on random input.
+func TestHTMLToTextBounded(t *testing.T) {
+	for _, in := range []string{
+		strings.Repeat("<ul><li>", 3) + strings.Repeat("<blockquote>", 2) + strings.Repeat("a<br>", 200),
+		strings.Repeat("<blockquote><ol start=\"999\"><li>", 3) + strings.Repeat("<li>a", 200),
+		strings.Repeat("<ol start=\"999\"><li>", 5) + strings.Repeat("a<br>", 200),
+		strings.Repeat("<h6>a", 200),
+		strings.Repeat("<pre>`a", 200),
+		strings.Repeat("<ul><li><pre>a</pre>", 50),
+		strings.Repeat("<blockquote>", 600) + strings.Repeat("a<br>", 200),
+	} {
+		if out := HTMLToText(in); len(out) > 3*len(in)+16 {
+			t.Errorf("%d bytes of HTML gave %d of text: %.60q", len(in), len(out), in)
+		}
+	}
+}
+
 func FuzzHTMLToText(f *testing.F) {
-	for _, s := range []string{"<p>a</p>", "<blockquote>x", "&amp;&lt;", "<script>", "\xff<p>\x00"} {
+	for _, s := range []string{"<p>a</p>", "<blockquote>x", "&amp;&lt;", "<script>", "\xff<p>\x00",
+		"<ol><li>a<ul><li>b<pre>c</pre></ul></ol>", "<table><tr><th>a<th>b<tr><td>c|d<td></table>", "<aside class=quote><blockquote>q"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

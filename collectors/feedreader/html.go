@@ -41,12 +41,10 @@ func HTMLToText(s string) string {
 	return w.finish()
 }
 
-// Caps on nesting that is rendered: deeper quotes and lists add no prefix of their own, so
-// hostile input cannot grow the text without bound.
-const (
-	maxQuoteDepth = 2
-	maxListDepth  = 3
-)
+// maxPrefix caps the quote marks and indentation put before a line (its own list marker
+// aside): deeper nesting is written flatter, so hostile input cannot grow the text without
+// bound. Three levels of bullets fit, or a quote and two.
+const maxPrefix = 6
 
 // container is an open blockquote or list item: what it puts in front of its lines.
 type container struct {
@@ -104,7 +102,7 @@ func (w *textWriter) node(n *html.Node) {
 	case atom.Ul, atom.Ol, atom.Menu, atom.Dir:
 		w.block()
 		l := list{ordered: n.DataAtom == atom.Ol, next: 1}
-		if v, err := strconv.Atoi(attr(n, "start")); err == nil && v >= 0 && v < 1e6 {
+		if v, err := strconv.Atoi(attr(n, "start")); err == nil && v >= 0 && v < 1000 {
 			l.next = v
 		}
 		w.lists = append(w.lists, l)
@@ -241,7 +239,7 @@ func (w *textWriter) line(l string) {
 		}
 	}
 	if w.blank && w.out.Len() > 0 {
-		w.out.WriteString(strings.TrimSpace(strings.Repeat("> ", min(quotes, w.lastQuote, maxQuoteDepth))))
+		w.out.WriteString(strings.TrimSpace(strings.Repeat("> ", min(quotes, w.lastQuote, maxPrefix/2))))
 		w.out.WriteByte('\n')
 	}
 	w.blank = false
@@ -252,28 +250,23 @@ func (w *textWriter) line(l string) {
 }
 
 // prefix is what the containers put before a line: "> " per quote, a list item's marker on
-// its first line and as many spaces on the next ones.
+// its first line and as many spaces on the next ones, within maxPrefix bytes but for the
+// marker of the innermost item.
 func (w *textWriter) prefix() string {
 	var b strings.Builder
-	quotes, items := 0, 0
 	for i := range w.stack {
 		c := &w.stack[i]
-		if c.quote {
-			quotes++
-			if quotes <= maxQuoteDepth {
-				b.WriteString("> ")
+		p := "> "
+		own := false // the innermost item's marker, always written
+		if !c.quote {
+			if !c.started {
+				p, c.started, own = c.marker, true, i == len(w.stack)-1
+			} else {
+				p = strings.Repeat(" ", len(c.marker))
 			}
-			continue
 		}
-		items++
-		switch {
-		case !c.started:
-			if items <= maxListDepth || i == len(w.stack)-1 {
-				b.WriteString(c.marker)
-			}
-			c.started = true
-		case items <= maxListDepth:
-			b.WriteString(strings.Repeat(" ", len(c.marker)))
+		if own || b.Len()+len(p) <= maxPrefix {
+			b.WriteString(p)
 		}
 	}
 	return b.String()
