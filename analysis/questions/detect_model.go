@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/overhear/overhear/analysis/internal/blocks"
 )
 
 // Detection runs in two steps. The rules of detect.go, and a short list of
@@ -132,9 +134,10 @@ type sentInfo struct {
 
 // lineInfo is one non-blank line of the cleaned text.
 type lineInfo struct {
-	raw        string // trimmed, bullets kept
-	first, end int32  // its sentences
-	blankAfter bool   // a blank line (or the end of the text) follows
+	raw        string      // trimmed, bullets kept
+	first, end int32       // its sentences
+	blankAfter bool        // a blank line (or the end of the text) follows
+	kind       blocks.Kind // the Markdown block it is in
 }
 
 // analyse splits text into sentences and runs the rules over them: it fills
@@ -146,6 +149,7 @@ func (d *detector) analyse(text string) {
 	// Only texts of several lines are scored by the model (modelDecides),
 	// so only they need the request and showcase words counted.
 	d.multi = strings.IndexByte(text, '\n') >= 0
+	var sc blocks.Scanner
 	for rest := text; ; {
 		ln := rest
 		nl := strings.IndexByte(rest, '\n')
@@ -153,19 +157,34 @@ func (d *detector) analyse(text string) {
 			ln, rest = rest[:nl], rest[nl+1:]
 		}
 		raw := strings.TrimSpace(ln)
-		if raw == "" {
+		kind := sc.Kind(raw)
+		switch {
+		case kind == blocks.Code || kind == blocks.Quote:
+			// clean dropped the closed fences and the quotes; what is left is the code of a
+			// fence never closed, which runs to the end of the text.
+		case raw == "":
 			if n := len(d.lines); n > 0 {
 				d.lines[n-1].blankAfter = true
 			}
-		} else {
-			l := trimBullets(raw)
+		default:
+			l := raw
+			if kind == blocks.Item {
+				l = blocks.Text(raw) // "1. How do I…?" is one sentence, as "- How do I…?" is
+			}
+			l = trimBullets(l)
 			if !utf8.ValidString(l) {
 				l = string([]rune(l))
 			}
 			first := len(d.sents)
 			d.sents = appendLineSentences(d.sents, l)
-			d.lines = append(d.lines, lineInfo{raw: raw, first: int32(first), end: int32(len(d.sents))})
+			d.lines = append(d.lines, lineInfo{raw: raw, first: int32(first), end: int32(len(d.sents)), kind: kind})
 			for i := first; i < len(d.sents); i++ {
+				if kind == blocks.Table {
+					// A table row lists facts (a model, a benchmark, "❌ won't load"): it
+					// asks nothing.
+					d.info = append(d.info, sentInfo{line: int32(len(d.lines) - 1)})
+					continue
+				}
 				d.info = append(d.info, d.firstPass(d.sents[i], int32(len(d.lines)-1)))
 			}
 		}
@@ -197,6 +216,10 @@ func (d *detector) contextRules() {
 			continue
 		}
 		ln := &d.lines[inf.line]
+		if ln.kind == blocks.Heading && inf.rule.questionSyntax() && d.answeredHeading(i) {
+			inf.cand, inf.rule = false, ruleNone
+			continue
+		}
 		if end := endClass(s); end == endMarks || strings.IndexByte(s, '?') >= 0 && end != endQuestion {
 			if hasCodeOps(ln.raw) {
 				inf.cand, inf.rule = false, ruleNone
@@ -210,6 +233,41 @@ func (d *detector) contextRules() {
 			inf.cand, inf.rule = false, ruleRhetorical
 		}
 	}
+}
+
+// questionSyntax reports whether the rule found a question's form (a question mark, an opening
+// "how"/"what"/"does"...): a heading so phrased may be one the post answers, while one that
+// asks for something ("# I'd love your feedback!") is not answered by what follows it.
+func (k ruleKind) questionSyntax() bool {
+	return k == ruleMark || k == ruleStart || k == ruleInner || k == ruleClause
+}
+
+// answeredHeading reports whether sentence i, on a Markdown heading line, heads a section
+// that the post goes on to answer ("## How it works", "### What is LLMule?", "# Why use it?"
+// followed by the answer): the heading is short (at most 8 words) and a statement follows it
+// in its section, under it and before the next heading. A long heading is more often the ask
+// itself, set large ("# Curious what the crowd thinks: does this line up with your experience,
+// or am I way off?"), and so is one with nothing under it but more headings: some authors
+// write a whole post in "# " lines, for the large type.
+func (d *detector) answeredHeading(i int) bool {
+	if countWords(d.sents[i], 9) > 8 {
+		return false
+	}
+	line := d.info[i].line
+	for j := i + 1; j < len(d.sents); j++ {
+		inf := &d.info[j]
+		kind := d.lines[inf.line].kind
+		switch {
+		case inf.line == line || kind == blocks.Table || inf.rule.asks():
+			continue
+		case kind == blocks.Heading:
+			return false
+		}
+		if end := endClass(d.sents[j]); end != endQuestion && end != endMarks && countWords(d.sents[j], 3) >= 3 {
+			return true
+		}
+	}
+	return false
 }
 
 // answeredFragment reports whether s, a question followed on its line by a

@@ -100,7 +100,7 @@ func buildBrandText(bt *brandText, text string, sents []sentence, spans, others 
 		own := spansIn(spans, s)
 		other := spansIn(others, s)
 		proseOwn := 0
-		if own > 0 && s.block == blockProse {
+		if own > 0 && isProse(s.block) {
 			for _, sp := range spans {
 				if int32(sp[0]) >= s.start && int32(sp[1]) <= s.end && !inURL(text, sp[0], sp[1]) {
 					proseOwn++
@@ -129,7 +129,7 @@ func buildBrandText(bt *brandText, text string, sents []sentence, spans, others 
 			}
 		case own > 0:
 			bt.nonProse++
-		case contLeft > 0 && s.block == blockProse:
+		case contLeft > 0 && isProse(s.block):
 			if other > 0 {
 				contLeft = 0
 				continue
@@ -532,7 +532,7 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	if d.bt.subject {
 		var sb strings.Builder
 		for _, st := range d.sents {
-			if st.block != blockProse || spansIn(others, st) > 0 || st.end-st.start < 8 {
+			if !isProse(st.block) || spansIn(others, st) > 0 || st.end-st.start < 8 {
 				continue
 			}
 			sb.Reset()
@@ -546,7 +546,9 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	if d.be == nil {
 		d.be = m.extractor()
 	}
-	return m.brandFeatures(d.be, &d.bt, text, whole, target, sent)
+	// The post-wide cues (showcase words, problem and praise words) are the author's: code,
+	// quotes and table rows are left out of them, as they are of everything else read.
+	return m.brandFeatures(d.be, &d.bt, ownText(text), whole, target, sent)
 }
 
 // otherMentions is how many times other brands are named, capped at 3: the spans come

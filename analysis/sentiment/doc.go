@@ -27,8 +27,9 @@
 // and with a valence), slang spellings ("gr8", "thx"), Reddit's "/s" and "#sarcasm" (which swap
 // the polar classes), GoEmotions' [NAME] placeholders, URLs (one token), @user mentions
 // (dropped: who is addressed says nothing of the tone), HTML entities, Markdown emphasis, and
-// quoted lines ("> ...") and fenced code blocks, which are skipped: a reply quoting a rant is
-// not a rant. Literal \uXXXX escapes left by a double JSON encoding ("I\u2019m") are decoded.
+// quoted lines ("> ..."), fenced code blocks and table rows ("| a | b |"), which are skipped: a
+// reply quoting a rant is not a rant (the block shapes are those of analysis/internal/blocks,
+// which question detection reads too). Literal \uXXXX escapes left by a double JSON encoding ("I\u2019m") are decoded.
 //
 // The lexicon is VADER's (Hutto and Gilbert, ICWSM 2014; MIT licence, read at training time
 // from the github.com/jonreiter/govader module) plus a few social-media words and emoji it

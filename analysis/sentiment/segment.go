@@ -4,17 +4,27 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/overhear/overhear/analysis/internal/blocks"
 )
 
-// Block kinds of a line of a post, as segmentText infers them from the line's shape: the text
-// a collector stores is HTML or Markdown flattened to lines, so a heading, a table row, a log
-// line or a pasted code block is known only by what it looks like.
+// Block kinds of a line of a post. The collectors keep the block structure of what they read
+// as Markdown (headings, list items, fenced code, "> " quotes, "| a | b |" rows), and
+// analysis/internal/blocks reads it back, as question detection does. A line that is prose by
+// its Markdown shape may still read as code, a log or a table row (text flattened by an older
+// collector, a log pasted without a fence): segmentText tells those by their shape.
 const (
-	blockProse uint8 = iota
-	blockQuote       // "> …": somebody else's words
-	blockCode        // fenced code, or a line that reads as code, a log or a command
-	blockTable       // a table row ("| a | b |")
+	blockProse   uint8 = iota
+	blockHeading       // "# …": the author's words, a section's title
+	blockItem          // "- …", "1. …": the author's words, a list item
+	blockQuote         // "> …": somebody else's words
+	blockCode          // fenced code, or a line that reads as code, a log or a command
+	blockTable         // a table row ("| a | b |")
 )
+
+// isProse reports whether a block holds the author's own words: prose, headings and list
+// items. Quotes, code, logs and tables say nothing of what the author feels.
+func isProse(block uint8) bool { return block <= blockItem }
 
 // sentence is one sentence of a text: a byte range and the kind of block it is in.
 type sentence struct {
@@ -27,7 +37,7 @@ type sentence struct {
 // Sentences end at '.', '!', '?', '…' (and their full-width forms) followed by a space, and
 // at line ends.
 func segmentText(text string, dst []sentence) []sentence {
-	fenced := false
+	var sc blocks.Scanner
 	line := int32(0)
 	for i := 0; i < len(text); line++ {
 		j := strings.IndexByte(text[i:], '\n')
@@ -37,21 +47,35 @@ func segmentText(text string, dst []sentence) []sentence {
 		}
 		l := text[i:end]
 		trimmed := strings.TrimSpace(l)
-		kind := blockProse
-		switch {
-		case strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~"):
-			fenced = !fenced
+		var kind uint8
+		switch sc.Kind(trimmed) {
+		case blocks.Code:
 			kind = blockCode
-		case fenced:
-			kind = blockCode
-		case strings.HasPrefix(trimmed, ">"):
+		case blocks.Quote:
 			kind = blockQuote
+		case blocks.Table:
+			kind = blockTable
+		case blocks.Heading, blocks.Item:
+			// A heading or an item may still hold a log line or a command ("- `ollama run
+			// …` --verbose").
+			kind = lineKind(blocks.Text(trimmed))
+			if kind == blockProse {
+				kind = blockItem
+				if trimmed[0] == '#' {
+					kind = blockHeading
+				}
+			}
 		default:
 			kind = lineKind(trimmed)
 		}
 		if trimmed != "" {
-			if kind == blockProse {
-				dst = appendSentences(dst, text, i, end, line)
+			if isProse(kind) {
+				lo := i
+				if kind == blockHeading || kind == blockItem {
+					// The sentences of a heading or an item are its text: "1." is no sentence.
+					lo = i + strings.Index(l, trimmed) + strings.Index(trimmed, blocks.Text(trimmed))
+				}
+				dst = appendSentences(dst, text, lo, end, line, kind)
 			} else {
 				off := i + strings.Index(l, trimmed)
 				dst = append(dst, sentence{start: int32(off), end: int32(off + len(trimmed)), block: kind, line: line})
@@ -63,6 +87,35 @@ func segmentText(text string, dst []sentence) []sentence {
 		i = end + 1
 	}
 	return dst
+}
+
+// ownText returns text without its fenced code, quoted lines and table rows (their Markdown
+// shapes, as analysis/internal/blocks reads them): the author's own words. Text without such
+// lines comes back as it is.
+func ownText(text string) string {
+	var sc blocks.Scanner
+	var b strings.Builder
+	last := 0 // text[:last] is copied to b or is nothing but the author's
+	for i := 0; i < len(text); {
+		end := len(text)
+		if j := strings.IndexByte(text[i:], '\n'); j >= 0 {
+			end = i + j + 1
+		}
+		switch sc.Kind(text[i:end]) {
+		case blocks.Code, blocks.Quote, blocks.Table:
+			if b.Cap() == 0 {
+				b.Grow(len(text))
+			}
+			b.WriteString(text[last:i])
+			last = end
+		}
+		i = end
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // lineKind tells a code, log or table line from prose by its shape: many '|', few letters
@@ -93,8 +146,8 @@ func lineKind(l string) uint8 {
 	return blockProse
 }
 
-// appendSentences appends the sentences of the prose line text[lo:hi].
-func appendSentences(dst []sentence, text string, lo, hi int, line int32) []sentence {
+// appendSentences appends the sentences of the line text[lo:hi], a block of prose kind.
+func appendSentences(dst []sentence, text string, lo, hi int, line int32, kind uint8) []sentence {
 	start := lo
 	for i := lo; i < hi; {
 		r, size := utf8.DecodeRuneInString(text[i:hi])
@@ -110,14 +163,14 @@ func appendSentences(dst []sentence, text string, lo, hi int, line int32) []sent
 			i += s2
 		}
 		if i >= hi || text[i] == ' ' || text[i] == '\t' {
-			dst = appendTrimmed(dst, text, start, i, line)
+			dst = appendTrimmed(dst, text, start, i, line, kind)
 			start = i
 		}
 	}
-	return appendTrimmed(dst, text, start, hi, line)
+	return appendTrimmed(dst, text, start, hi, line, kind)
 }
 
-func appendTrimmed(dst []sentence, text string, lo, hi int, line int32) []sentence {
+func appendTrimmed(dst []sentence, text string, lo, hi int, line int32, kind uint8) []sentence {
 	for lo < hi && (text[lo] == ' ' || text[lo] == '\t' || text[lo] == '\r') {
 		lo++
 	}
@@ -125,7 +178,7 @@ func appendTrimmed(dst []sentence, text string, lo, hi int, line int32) []senten
 		hi--
 	}
 	if hi > lo {
-		dst = append(dst, sentence{start: int32(lo), end: int32(hi), block: blockProse, line: line})
+		dst = append(dst, sentence{start: int32(lo), end: int32(hi), block: kind, line: line})
 	}
 	return dst
 }

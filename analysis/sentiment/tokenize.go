@@ -5,6 +5,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/overhear/overhear/analysis/internal/blocks"
 )
 
 // Token kinds.
@@ -186,8 +188,8 @@ type tokenizer struct {
 	doc     docInfo
 }
 
-// tokenize fills t.toks for text. Quoted lines (Markdown "> ..."), fenced code blocks and
-// Markdown syntax are skipped; spans mark the bytes of a target (may be nil).
+// tokenize fills t.toks for text. Quoted lines (Markdown "> ..."), fenced code blocks, table
+// rows ("| a | b |") and Markdown syntax are skipped; spans mark the bytes of a target (may be nil).
 func (t *tokenizer) tokenize(text string, spans [][2]int) {
 	t.scan(text)
 	t.toks = append(t.toks[:0], t.raw...)
@@ -210,7 +212,7 @@ func (t *tokenizer) scan(text string) {
 	t.doc = docInfo{}
 	n := len(text)
 	lineStart := true
-	inFence := false
+	var sc blocks.Scanner
 	for i := 0; i < n; {
 		if lineStart {
 			lineStart = false
@@ -218,14 +220,16 @@ func (t *tokenizer) scan(text string) {
 			for j < n && (text[j] == ' ' || text[j] == '\t') {
 				j++
 			}
-			if strings.HasPrefix(text[j:], "```") || strings.HasPrefix(text[j:], "~~~") {
-				inFence = !inFence
-				i, lineStart = skipLine(text, j), true
+			next := skipLine(text, j)
+			switch sc.Kind(text[j:next]) {
+			case blocks.Code, blocks.Quote, blocks.Table:
+				// A fenced block is code or a log, a quoted line is someone else's words, a
+				// table row lists facts.
+				i, lineStart = next, true
 				continue
 			}
-			if inFence || (j < n && text[j] == '>') || strings.HasPrefix(text[j:], "&gt;") {
-				// A quoted line is someone else's words; a fenced block is code or a log.
-				i, lineStart = skipLine(text, j), true
+			if strings.HasPrefix(text[j:], "&gt;") {
+				i, lineStart = next, true
 				continue
 			}
 			i = j

@@ -175,6 +175,38 @@ func TestColdStartPaginationParticipationAndResume(t *testing.T) {
 	}
 }
 
+// TestStoredTextKeepsBlocks checks the text stored for real posts whose cooked HTML has code
+// blocks, a quoted post and a numbered list: it keeps them as fenced code, "> " lines and
+// "1. " items, the text feedreader's tests pin for these posts (testdata/blocks).
+func TestStoredTextKeepsBlocks(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	c := newCollector(t, srv, &clock{forumNow})
+	sink := &collectortest.Sink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	serveForum(srv, true)
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]collectors.Mention{}
+	for _, m := range sink.Mentions() {
+		byID[m.ID] = m
+	}
+	for id, golden := range map[int64]string{4448: "discourse-code", 4476: "discourse-quote", 4463: "discourse-list"} {
+		m, ok := byID[c.postID(id)]
+		if !ok {
+			t.Errorf("post %d not collected", id)
+			continue
+		}
+		want := strings.TrimSuffix(string(collectortest.ReadFile(t, "../feedreader/testdata/blocks/"+golden+".golden")), "\n")
+		if m.Text != want {
+			t.Errorf("post %d: stored text\n%s\nwant\n%s", id, m.Text, want)
+		}
+	}
+}
+
 func TestSearchFillsTheGap(t *testing.T) {
 	srv := collectortest.NewServer(t)
 	serveForum(srv, false)

@@ -330,3 +330,18 @@ func TestInitErrorsNameTheKey(t *testing.T) {
 		t.Errorf("defaults: %v", err)
 	}
 }
+
+// TestCommentTextKeepsBlocks checks the text stored for real comments (story 48849066, see
+// ../feedreader/testdata/README.md) whose HTML has quotes ("&gt; …" paragraphs), code blocks
+// and numbered steps: it keeps them as "> " lines, fenced code and "1. " lines, the text
+// feedreader's tests pin for them.
+func TestCommentTextKeepsBlocks(t *testing.T) {
+	for _, name := range []string{"hn-quote", "hn-code", "hn-code-quote", "hn-steps"} {
+		html := string(collectortest.ReadFile(t, "../feedreader/testdata/blocks/"+name+".html"))
+		m, ok := mention(hit{ObjectID: "48849066", Author: "someone", CommentText: &html, Tags: []string{"comment"}})
+		want := strings.TrimSuffix(string(collectortest.ReadFile(t, "../feedreader/testdata/blocks/"+name+".golden")), "\n")
+		if !ok || m.Text != want {
+			t.Errorf("%s: stored text (ok %v)\n%s\nwant\n%s", name, ok, m.Text, want)
+		}
+	}
+}
