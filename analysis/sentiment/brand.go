@@ -2,6 +2,7 @@ package sentiment
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -77,8 +78,74 @@ type brandText struct {
 	// subject tells that the brand is what the post is about: named in the title or its
 	// opening, or the only brand the post names.
 	subject bool
-	brands  int      // 1 + otherMentions: the share of the post the brand gets is 1/brands
-	post    []string // the post's prose sentences naming no other brand, rewritten, when subject
+	brands  int        // 1 + otherMentions: the share of the post the brand gets is 1/brands
+	post    []postSent // the post's prose sentences naming no other brand, rewritten, when subject
+}
+
+// postSent is a sentence of bt.post: its text, rewritten, and when it names no brand (so it
+// reads the same for every brand of the post) its index in the Doc's sentences, else -1.
+type postSent struct {
+	text string
+	k    int
+}
+
+// postInfo is what the brand head reads of a whole post, the same for every brand it names:
+// worked out once per Doc (by the first Brand after Parse) rather than once per brand.
+type postInfo struct {
+	ready           bool
+	sents           []sentence
+	showcase, help  bool
+	problem, praise int // cues in the whole text
+	// q caches the reading (sentProbs, or the text head's without a sentence head) of each
+	// sentence that names no brand, by sentence index, for sentence head qHead.
+	q     []postReading
+	qHead *head
+}
+
+type postReading struct {
+	p  [3]float64
+	ok bool
+}
+
+// postInfo returns d.post, working it out on first use after Parse.
+func (d *Doc) postInfo() *postInfo {
+	pi := &d.post
+	if pi.ready {
+		return pi
+	}
+	pi.sents = segmentText(d.text, pi.sents[:0])
+	l := strings.ToLower(d.text)
+	h := brandCues.find(l)
+	pi.showcase = brandCues.count(h, cueShowcase) > 0
+	pi.help = helpPost(l)
+	pi.problem, pi.praise = brandCues.count(h, cueProblem), brandCues.count(h, cuePraise)
+	pi.q = slices.Grow(pi.q[:0], len(pi.sents))[:len(pi.sents)]
+	clear(pi.q)
+	pi.qHead = nil
+	pi.ready = true
+	return pi
+}
+
+// reading returns the reading of sentence st of bt.post, from the cache when it names no brand.
+func (pi *postInfo) reading(m *Model, e *extractor, st postSent, sent *head) [3]float64 {
+	if st.k >= 0 && pi.qHead == sent && pi.q[st.k].ok {
+		return pi.q[st.k].p
+	}
+	e.textFeatures(st.text)
+	var q [3]float64
+	if sent != nil {
+		q = sentProbs(sent, e)
+	} else {
+		q = softmax(m.textLogits(e.feats))
+	}
+	if st.k >= 0 {
+		if pi.qHead != sent {
+			clear(pi.q)
+			pi.qHead = sent
+		}
+		pi.q[st.k] = postReading{p: q, ok: true}
+	}
+	return q
 }
 
 // buildBrandText collects what text says about the brand at spans; others are the spans of
@@ -249,9 +316,10 @@ func init() {
 	}
 }
 
-// brandFeatures fills e.feats with the brand head's features for the brand at spans of text,
-// given the whole text's and the target head's readings.
-func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, target [3]float64, sent *head) []feat {
+// brandFeatures returns the brand head's features for the brand d.bt describes, given the
+// whole text's and the target head's readings.
+func (d *Doc) brandFeatures(whole, target [3]float64, sent *head) []feat {
+	m, e, bt, pi := d.m, d.be, &d.bt, &d.post
 	var fs []feat
 	addD := func(h uint64, v float32) {
 		if v != 0 {
@@ -268,8 +336,8 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 	addD(dbOthers, tanh32(float32(bt.others)/2))
 	addD(dbFirst, b2f(bt.first == 0))
 	addD(dbProseBuckets[min(bt.prose, len(dbProseBuckets)-1)], 1)
-	addD(dbShowcase, b2f(showcase(text)))
-	addD(dbHelp, b2f(helpPost(text)))
+	addD(dbShowcase, b2f(pi.showcase))
+	addD(dbHelp, b2f(pi.help))
 	addD(dbSubject, b2f(bt.subject))
 
 	read := func(s string, ns uint64, dNeg, dPos uint64) [3]float64 {
@@ -329,24 +397,20 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 		share := 1 / float32(max(bt.brands, 1))
 		var pNeg, pPos float64
 		for _, st := range bt.post {
-			e.textFeatures(st)
-			q := softmax(m.textLogits(e.feats))
-			if sent != nil {
-				q = sentProbs(sent, e)
-			}
+			q := pi.reading(m, e, st, sent)
 			pNeg, pPos = math.Max(pNeg, q[0]), math.Max(pPos, q[2])
 		}
 		addD(dbPostNeg, share*float32(pNeg))
 		addD(dbPostPos, share*float32(pPos))
-		l := strings.ToLower(text)
-		addD(dbPostProblem, share*tanh32(float32(countCues(l, problemCues))/3))
-		addD(dbPostPraise, share*tanh32(float32(countCues(l, praiseCues))/3))
+		addD(dbPostProblem, share*tanh32(float32(pi.problem)/3))
+		addD(dbPostPraise, share*tanh32(float32(pi.praise)/3))
 	}
 	ln, lc := strings.ToLower(named), strings.ToLower(cont)
-	addD(dbProblem, tanh32(float32(countCues(ln, problemCues))/2))
-	addD(dbProblemCont, tanh32(float32(countCues(lc, problemCues))/2))
-	addD(dbPraise, tanh32(float32(countCues(ln, praiseCues))/2))
-	addD(dbPraiseCont, tanh32(float32(countCues(lc, praiseCues))/2))
+	hn, hc := brandCues.find(ln), brandCues.find(lc)
+	addD(dbProblem, tanh32(float32(brandCues.count(hn, cueProblem))/2))
+	addD(dbProblemCont, tanh32(float32(brandCues.count(hc, cueProblem))/2))
+	addD(dbPraise, tanh32(float32(brandCues.count(hn, cuePraise))/2))
+	addD(dbPraiseCont, tanh32(float32(brandCues.count(hc, cuePraise))/2))
 	addD(dbFirstPerson, b2f(hasAny(firstWords(ln, 1000), "i", "i'm", "i've", "my", "we", "our")))
 	from, to, win, lose := sides(ln)
 	addD(dbFromSide, b2f(from))
@@ -355,18 +419,43 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 	addD(dbLoser, b2f(lose))
 	// Each cue word on its own, in the sentences naming the brand and after them: a fixed,
 	// product-independent vocabulary.
-	for _, cues := range [...][]string{problemCues, praiseCues} {
-		for _, c := range cues {
-			if strings.Contains(ln, c) {
-				addD(mix(hashString(c), nsBrandCue), 1)
+	for l, f := range [...]*cueFeats{cueProblem: &problemCueFeats, cuePraise: &praiseCueFeats} {
+		for i := range f.named {
+			if brandCues.has(hn, l, i) {
+				addD(f.named[i], 1)
 			}
-			if strings.Contains(lc, c) {
-				addD(mix(hashString(c), nsBrandCont^nsBrandCue), 1)
+			if brandCues.has(hc, l, i) {
+				addD(f.cont[i], 1)
 			}
 		}
 	}
 	return fs
 }
+
+// cueFeats are the feature hashes of each cue of a list, in the sentences naming the brand
+// and in those after them.
+type cueFeats struct{ named, cont []uint64 }
+
+func newCueFeats(cues []string) cueFeats {
+	var f cueFeats
+	for _, c := range cues {
+		f.named = append(f.named, mix(hashString(c), nsBrandCue))
+		f.cont = append(f.cont, mix(hashString(c), nsBrandCont^nsBrandCue))
+	}
+	return f
+}
+
+var problemCueFeats, praiseCueFeats = newCueFeats(problemCues), newCueFeats(praiseCues)
+
+// brandCues finds the cue lists of the brand head in one pass over a text.
+var brandCues = newCueSet(problemCues, praiseCues, showcaseCues)
+
+// The lists of brandCues.
+const (
+	cueProblem = iota
+	cuePraise
+	cueShowcase
+)
 
 // logOdds is log(a/b), bounded.
 func logOdds(a, b float64) float32 {
@@ -417,16 +506,6 @@ var praiseCues = []string{
 	"easy", "simple", "smooth", "solid", "reliable", "fast", "faster", "thank", "kudos",
 	"recommend", "best", "incredible", "wonderful", "perfect", "nice", "happy with", "so good",
 	"better", "favorite", "favourite", "brilliant", "blazing", "snappy", "painless", "lifesaver",
-}
-
-func countCues(s string, cues []string) int {
-	n := 0
-	for _, c := range cues {
-		if strings.Contains(s, c) {
-			n++
-		}
-	}
-	return n
 }
 
 // sides reads switches and comparisons around the placeholder: "from brandx" and "instead
@@ -483,24 +562,15 @@ func hasAny(ws []string, any ...string) bool {
 	return false
 }
 
-// showcase reports whether a post presents the author's own project: its enthusiasm is about
-// that project, not the brands it runs on.
-func showcase(text string) bool {
-	l := strings.ToLower(text)
-	for _, c := range []string{"i built", "i made", "i created", "i've built", "ive built", "i have built", "i developed",
-		"i wrote", "my project", "my app", "my tool", "introducing", "open source", "open-source", "check it out",
-		"feedback welcome", "would love feedback", "just released", "i've been building", "i've been working on",
-		"we built", "we made", "we released", "github.com/", "show hn", "launch"} {
-		if strings.Contains(l, c) {
-			return true
-		}
-	}
-	return false
-}
+// showcaseCues are signs that a post presents the author's own project: its enthusiasm is
+// about that project, not the brands it runs on.
+var showcaseCues = []string{"i built", "i made", "i created", "i've built", "ive built", "i have built", "i developed",
+	"i wrote", "my project", "my app", "my tool", "introducing", "open source", "open-source", "check it out",
+	"feedback welcome", "would love feedback", "just released", "i've been building", "i've been working on",
+	"we built", "we made", "we released", "github.com/", "show hn", "launch"}
 
-// helpPost reports whether a post asks for help.
-func helpPost(text string) bool {
-	l := strings.ToLower(text)
+// helpPost reports whether a post, lower-cased, asks for help.
+func helpPost(l string) bool {
 	if k := strings.IndexByte(l, '\n'); k >= 0 {
 		l = l[:k]
 	}
@@ -533,20 +603,24 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	whole := d.wholeProbs()
 	target := d.targetProbs(spans)
 	text := d.text
-	d.sents = segmentText(text, d.sents[:0])
-	buildBrandText(&d.bt, text, d.sents, spans, others, hasTitle)
+	pi := d.postInfo()
+	buildBrandText(&d.bt, text, pi.sents, spans, others, hasTitle)
 	d.bt.brands = otherMentions(others) + 1
 	d.bt.subject = d.bt.inTitle || d.bt.first == 0 || d.bt.brands == 1
 	d.bt.post = d.bt.post[:0]
 	if d.bt.subject {
 		var sb strings.Builder
-		for _, st := range d.sents {
+		for k, st := range pi.sents {
 			if st.block != blockProse || spansIn(others, st) > 0 || st.end-st.start < 8 {
 				continue
 			}
-			sb.Reset()
-			rewrite(&sb, text[st.start:st.end], int(st.start), spans, others)
-			d.bt.post = append(d.bt.post, sb.String())
+			ps := postSent{text: text[st.start:st.end], k: k}
+			if spansIn(spans, st) > 0 {
+				sb.Reset()
+				rewrite(&sb, ps.text, int(st.start), spans, others)
+				ps = postSent{text: sb.String(), k: -1}
+			}
+			d.bt.post = append(d.bt.post, ps)
 			if len(d.bt.post) == maxPostSentences {
 				break
 			}
@@ -555,7 +629,7 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	if d.be == nil {
 		d.be = m.extractor()
 	}
-	return m.brandFeatures(d.be, &d.bt, text, whole, target, sent)
+	return d.brandFeatures(whole, target, sent)
 }
 
 // otherMentions is how many times other brands are named, capped at 3: the spans come

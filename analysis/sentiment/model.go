@@ -184,9 +184,9 @@ type Doc struct {
 	wholeZ [3]float32 // the whole text's label scores, sarcasm applied
 	scored bool
 	// The brand head's buffers (brand.go).
-	sents []sentence
-	bt    brandText
-	be    *extractor
+	post postInfo
+	bt   brandText
+	be   *extractor
 }
 
 // Parse reads text for scoring. It does not allocate once the model's pool is warm; call
@@ -199,12 +199,14 @@ func (m *Model) Parse(text string) *Doc {
 	d.e.parse(text)
 	d.text = text
 	d.scored = false
+	d.post.ready = false
 	return d
 }
 
 // Release gives d's buffers back to its model; d must not be used after.
 func (d *Doc) Release() {
 	d.text = ""
+	clear(d.bt.post) // its sentences are slices of the text
 	d.m.pool.Put(d)
 }
 
