@@ -3,8 +3,6 @@ package analysis
 import (
 	"strings"
 	"unicode"
-
-	"github.com/abadojack/whatlanggo"
 )
 
 // minLanguageLetters is the fewest letters a text needs before its language is told: short
@@ -60,12 +58,12 @@ func language(text string) string {
 		return ""
 	}
 	if englishFunctionWords(text) {
-		return "en" // most posts: skip the trigram statistics, which cost 100× the rest
+		return "en" // most posts: skip the trigram statistics, which cost 10× the rest
 	}
 	if len(text) > maxLanguageBytes {
 		text = text[:maxLanguageBytes] // whatlanggo tolerates a cut rune
 	}
-	info := whatlanggo.Detect(text)
+	info := detect(text)
 	if !info.IsReliable() {
 		return ""
 	}
