@@ -159,11 +159,11 @@ func BenchmarkPostWithBrandsSeparately(b *testing.B) {
 func BenchmarkLoadModels(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		m, err := Load(bytes.NewReader(embedded))
+		m, err := load(embedded)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := m.LoadBrand(bytes.NewReader(embeddedBrand)); err != nil {
+		if err := m.loadBrand(embeddedBrand); err != nil {
 			b.Fatal(err)
 		}
 	}
