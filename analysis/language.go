@@ -2,7 +2,11 @@ package analysis
 
 import (
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
+
+	"github.com/abadojack/whatlanggo"
 )
 
 // minLanguageLetters is the fewest letters a text needs before its language is told: short
@@ -31,13 +35,26 @@ func englishFunctionWords(text string) bool {
 		}
 		if j > i {
 			words++
-			if w := text[i:j]; len(w) <= 4 && englishWords[strings.ToLower(w)] {
+			if w := text[i:j]; len(w) <= 4 && englishWord(w) {
 				hits++
 			}
 		}
 		i = j
 	}
 	return words > 0 && hits*12 >= words
+}
+
+// englishWord reports whether w, a word of at most four bytes, is in englishWords, ignoring
+// case, without allocating.
+func englishWord(w string) bool {
+	var b [4]byte
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return englishWords[strings.ToLower(w)] // some non-ASCII letters lower to ASCII: "İS" is "is"
+		}
+		b[i] = w[i] | 0x20 // an ASCII letter
+	}
+	return englishWords[string(b[:len(w)])]
 }
 
 func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
@@ -67,5 +84,18 @@ func language(text string) string {
 	if !info.IsReliable() {
 		return ""
 	}
+	if code, ok := iso6391()[info.Lang]; ok {
+		return code
+	}
 	return info.Lang.Iso6391()
 }
+
+// iso6391 maps whatlanggo's languages to their ISO 639-1 codes once: Lang.Iso6391 builds a
+// map of all of them on every call.
+var iso6391 = sync.OnceValue(func() map[whatlanggo.Lang]string {
+	codes := make(map[whatlanggo.Lang]string, len(whatlanggo.Langs))
+	for l := range whatlanggo.Langs {
+		codes[l] = l.Iso6391()
+	}
+	return codes
+})

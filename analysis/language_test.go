@@ -24,6 +24,14 @@ func TestLanguage(t *testing.T) {
 	}
 }
 
+func TestEnglishWord(t *testing.T) {
+	for _, w := range []string{"the", "THE", "The", "tHe", "i", "I", "İ", "İS", "is", "ıs", "thé", "them", "a", "ab", "and", "AND", "ands"} {
+		if want := englishWords[strings.ToLower(w)]; englishWord(w) != want {
+			t.Errorf("englishWord(%q) = %v, want %v", w, !want, want)
+		}
+	}
+}
+
 func TestOtherLanguageNotScored(t *testing.T) {
 	an, err := NewDefault(nil, nil)
 	if err != nil {

@@ -77,7 +77,7 @@ var latinIndex = sync.OnceValue(func() *trigramIndex {
 			}
 		}
 	}
-	slices.SortStableFunc(all, func(a, b keyed) int { return cmpUint64(a.key, b.key) })
+	slices.SortFunc(all, func(a, b keyed) int { return cmpUint64(a.key, b.key) })
 	ix.postings = make([]posting, len(all))
 	for i := 0; i < len(all); {
 		j := i
