@@ -16,10 +16,16 @@ const minLanguageLetters = 40
 // maxLanguageBytes is how much of a text whatlanggo reads: enough to be sure, bounded in time.
 const maxLanguageBytes = 600
 
-// englishWords are English function words, frequent in any English post and rare elsewhere.
-var englishWords = map[string]bool{"the": true, "and": true, "is": true, "to": true, "of": true, "it": true,
-	"i": true, "you": true, "that": true, "this": true, "with": true, "for": true, "have": true, "my": true,
-	"was": true, "but": true, "not": true, "are": true, "can": true, "what": true, "how": true, "on": true}
+// isEnglishWord reports whether a lower-case word is an English function word, frequent in any
+// English post and rare elsewhere.
+func isEnglishWord(w string) bool {
+	switch w {
+	case "the", "and", "is", "to", "of", "it", "i", "you", "that", "this", "with", "for", "have", "my",
+		"was", "but", "not", "are", "can", "what", "how", "on":
+		return true
+	}
+	return false
+}
 
 // englishFunctionWords reports whether at least one word in twelve of the first 60 is an English
 // function word.
@@ -44,17 +50,17 @@ func englishFunctionWords(text string) bool {
 	return words > 0 && hits*12 >= words
 }
 
-// englishWord reports whether w, a word of at most four bytes, is in englishWords, ignoring
-// case, without allocating.
+// englishWord is isEnglishWord ignoring case, for a word of at most four bytes, without
+// allocating.
 func englishWord(w string) bool {
 	var b [4]byte
 	for i := 0; i < len(w); i++ {
 		if w[i] >= utf8.RuneSelf {
-			return englishWords[strings.ToLower(w)] // some non-ASCII letters lower to ASCII: "İS" is "is"
+			return isEnglishWord(strings.ToLower(w)) // some non-ASCII letters lower to ASCII: "İS" is "is"
 		}
 		b[i] = w[i] | 0x20 // an ASCII letter
 	}
-	return englishWords[string(b[:len(w)])]
+	return isEnglishWord(string(b[:len(w)]))
 }
 
 func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
