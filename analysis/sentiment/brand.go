@@ -235,6 +235,9 @@ func splitClauses(s string) []string {
 	l := strings.ToLower(s)
 	start := 0
 	for i := 0; i < len(l); i++ {
+		if c := l[i]; c != ' ' && c != ',' && c != ';' {
+			continue // no clause break starts here
+		}
 		for _, b := range clauseBreaks {
 			if strings.HasPrefix(l[i:], b) && i > start {
 				out = append(out, s[start:i])
@@ -411,7 +414,7 @@ func (d *Doc) brandFeatures(whole, target [3]float64, sent *head) []feat {
 	addD(dbProblemCont, tanh32(float32(brandCues.count(hc, cueProblem))/2))
 	addD(dbPraise, tanh32(float32(brandCues.count(hn, cuePraise))/2))
 	addD(dbPraiseCont, tanh32(float32(brandCues.count(hc, cuePraise))/2))
-	addD(dbFirstPerson, b2f(hasAny(firstWords(ln, 1000), "i", "i'm", "i've", "my", "we", "our")))
+	addD(dbFirstPerson, b2f(firstPerson(ln)))
 	from, to, win, lose := sides(ln)
 	addD(dbFromSide, b2f(from))
 	addD(dbToSide, b2f(to))
@@ -518,12 +521,14 @@ func sides(s string) (from, to, winner, loser bool) {
 			return
 		}
 		k += i
-		before := lastWords(s[:k], 3)
-		after := firstWords(s[k+len(brandWord):], 5)
+		var b6, a5 [6]string
+		before6 := lastWords(b6[:0], s[:k], 6)
+		before := before6[max(0, len(before6)-3):]
+		after := firstWords(a5[:0], s[k+len(brandWord):], 5)
 		switch {
 		case hasAny(before, "from", "unlike", "ditch", "ditched", "dropped", "replaced", "abandoned", "quit", "instead"):
 			from = true
-		case hasAny(before, "to") && hasAny(lastWords(s[:k], 6), "switch", "switched", "moved", "move", "migrated", "went", "back", "came", "switching", "moving"):
+		case hasAny(before, "to") && hasAny(before6, "switch", "switched", "moved", "move", "migrated", "went", "back", "came", "switching", "moving"):
 			to = true
 		case hasAny(before, "than", "over", "vs", "versus"):
 			loser = true
@@ -535,28 +540,85 @@ func sides(s string) (from, to, winner, loser bool) {
 	}
 }
 
-func lastWords(s string, n int) []string {
-	ws := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '\'') })
-	if len(ws) > n {
-		ws = ws[len(ws)-n:]
+// Words, for sides and the first-person test, are runs of a–z and "'" in lower-case text:
+// any other byte separates them, as does any non-ASCII rune, all of whose bytes are 0x80 or
+// more. They are read byte by byte, and only as many as are asked for.
+
+func isSideWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c == '\'' }
+
+// lastWords appends the last n words of s to dst, in order.
+func lastWords(dst []string, s string, n int) []string {
+	start := len(dst)
+	for j := len(s); j > 0 && len(dst)-start < n; {
+		for j > 0 && !isSideWordByte(s[j-1]) {
+			j--
+		}
+		i := j
+		for i > 0 && isSideWordByte(s[i-1]) {
+			i--
+		}
+		if i < j {
+			dst = append(dst, s[i:j])
+		}
+		j = i
 	}
-	return ws
+	slices.Reverse(dst[start:])
+	return dst
 }
 
-func firstWords(s string, n int) []string {
-	ws := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '\'') })
-	if len(ws) > n {
-		ws = ws[:n]
+// firstWords appends the first n words of s to dst.
+func firstWords(dst []string, s string, n int) []string {
+	for i := 0; n > 0; n-- {
+		w := nextWord(s, &i)
+		if w == "" {
+			break
+		}
+		dst = append(dst, w)
 	}
-	return ws
+	return dst
+}
+
+// firstPerson reports whether the first 1,000 words of s speak in the first person.
+func firstPerson(s string) bool {
+	for i, n := 0, 0; n < 1000; n++ {
+		w := nextWord(s, &i)
+		if w == "" {
+			break
+		}
+		if isAny(w, "i", "i'm", "i've", "my", "we", "our") {
+			return true
+		}
+	}
+	return false
+}
+
+// nextWord returns the word of s at or after byte *i and moves *i past it; "" at the end.
+func nextWord(s string, i *int) string {
+	j := *i
+	for j < len(s) && !isSideWordByte(s[j]) {
+		j++
+	}
+	k := j
+	for k < len(s) && isSideWordByte(s[k]) {
+		k++
+	}
+	*i = k
+	return s[j:k]
 }
 
 func hasAny(ws []string, any ...string) bool {
 	for _, w := range ws {
-		for _, a := range any {
-			if w == a {
-				return true
-			}
+		if isAny(w, any...) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAny(w string, any ...string) bool {
+	for _, a := range any {
+		if w == a {
+			return true
 		}
 	}
 	return false

@@ -9,9 +9,9 @@ type cueSet struct {
 	cues []string
 	// lists holds where each list starts in cues, and len(cues) last.
 	lists []int
-	// pairs has a bit for the first two bytes of each cue: most bytes of a text start none,
-	// and that is told with one load.
-	pairs [1 << 16 / 64]uint64
+	// starts has a bit for a hash of the first three bytes of each cue: nearly every byte
+	// of a text starts none, and that is told with one load.
+	starts [1 << 16 / 64]uint64
 	// byFirst lists the cues by their first byte, each with its second byte.
 	byFirst [256][]cueRef
 }
@@ -27,7 +27,12 @@ const maxCues = 256
 // cueHits is the set of cues a text contains, by index in cueSet.cues.
 type cueHits [maxCues / 64]uint64
 
-// newCueSet indexes lists of cues, each at least two bytes long.
+// startHash hashes three bytes to 16 bits (Fibonacci hashing).
+func startHash(a, b, c byte) uint32 {
+	return (uint32(a)<<16 | uint32(b)<<8 | uint32(c)) * 0x9E3779B1 >> 16
+}
+
+// newCueSet indexes lists of cues, each at least three bytes long.
 func newCueSet(lists ...[]string) *cueSet {
 	cs := &cueSet{}
 	for _, l := range lists {
@@ -39,11 +44,11 @@ func newCueSet(lists ...[]string) *cueSet {
 		panic("sentiment: too many cues")
 	}
 	for i, c := range cs.cues {
-		if len(c) < 2 {
-			panic("sentiment: cue " + c + " shorter than two bytes")
+		if len(c) < 3 {
+			panic("sentiment: cue " + c + " shorter than three bytes")
 		}
-		p := uint16(c[0])<<8 | uint16(c[1])
-		cs.pairs[p/64] |= 1 << (p % 64)
+		h := startHash(c[0], c[1], c[2])
+		cs.starts[h/64] |= 1 << (h % 64)
 		cs.byFirst[c[0]] = append(cs.byFirst[c[0]], cueRef{i: uint8(i), second: c[1]})
 	}
 	return cs
@@ -52,8 +57,8 @@ func newCueSet(lists ...[]string) *cueSet {
 // find returns the cues that s contains (strings.Contains(s, cue) for each).
 func (cs *cueSet) find(s string) cueHits {
 	var h cueHits
-	for i := 0; i+1 < len(s); i++ {
-		if p := uint16(s[i])<<8 | uint16(s[i+1]); cs.pairs[p/64]&(1<<(p%64)) == 0 {
+	for i := 0; i+2 < len(s); i++ {
+		if h := startHash(s[i], s[i+1], s[i+2]); cs.starts[h/64]&(1<<(h%64)) == 0 {
 			continue
 		}
 		for _, r := range cs.byFirst[s[i]] {
