@@ -70,11 +70,15 @@ const maxContinuation = 2
 type brandText struct {
 	named, cont strings.Builder
 	sents       []string // each sentence naming the brand, rewritten
-	inTitle     bool
-	prose       int // sentences in prose naming it
-	nonProse    int // mentions in code, quotes, tables or URLs only
-	others      int // other brands named in its sentences
-	first       int // index of the first sentence naming it (0 = the title or opening)
+	sentAt      []int    // the index of each in the Doc's sentences
+	// reads holds the reading of each of sents as bt.post's sentences are read (sentProbs,
+	// or the text head's without a sentence head), so the post's do not read them again.
+	reads    []([3]float64)
+	inTitle  bool
+	prose    int // sentences in prose naming it
+	nonProse int // mentions in code, quotes, tables or URLs only
+	others   int // other brands named in its sentences
+	first    int // index of the first sentence naming it (0 = the title or opening)
 	// subject tells that the brand is what the post is about: named in the title or its
 	// opening, or the only brand the post names.
 	subject bool
@@ -82,11 +86,12 @@ type brandText struct {
 	post    []postSent // the post's prose sentences naming no other brand, rewritten, when subject
 }
 
-// postSent is a sentence of bt.post: its text, rewritten, and when it names no brand (so it
-// reads the same for every brand of the post) its index in the Doc's sentences, else -1.
+// postSent is a sentence of bt.post: its text, rewritten; when it names no brand (so it
+// reads the same for every brand of the post) its index in the Doc's sentences, else -1; and
+// when it is one of bt.sents too (read already), its index there, else -1.
 type postSent struct {
-	text string
-	k    int
+	text     string
+	k, named int
 }
 
 // postInfo is what the brand head reads of a whole post, the same for every brand it names:
@@ -153,7 +158,7 @@ func (pi *postInfo) reading(m *Model, e *extractor, st postSent, sent *head) [3]
 func buildBrandText(bt *brandText, text string, sents []sentence, spans, others [][2]int, hasTitle bool) {
 	bt.named.Reset()
 	bt.cont.Reset()
-	bt.sents = bt.sents[:0]
+	bt.sents, bt.sentAt = bt.sents[:0], bt.sentAt[:0]
 	bt.inTitle, bt.prose, bt.nonProse, bt.others, bt.first = false, 0, 0, 0, -1
 	titleEnd := int32(-1)
 	if hasTitle {
@@ -188,6 +193,7 @@ func buildBrandText(bt *brandText, text string, sents []sentence, spans, others 
 			rewrite(&sb, text[s.start:s.end], int(s.start), spans, others)
 			own := ownClauses(sb.String())
 			bt.sents = append(bt.sents, own)
+			bt.sentAt = append(bt.sentAt, si)
 			bt.named.WriteString(own)
 			bt.named.WriteByte('\n')
 			contLeft = maxContinuation
@@ -378,6 +384,7 @@ func (d *Doc) brandFeatures(whole, target [3]float64, sent *head) []feat {
 	// diluted by the rest.
 	var maxNeg, maxPos, sNeg, sPos float64
 	question := false
+	bt.reads = bt.reads[:0]
 	for _, s := range bt.sents {
 		e.textFeatures(s)
 		p := softmax(m.textLogits(e.feats))
@@ -385,7 +392,9 @@ func (d *Doc) brandFeatures(whole, target [3]float64, sent *head) []feat {
 		if sent != nil {
 			q := sentProbs(sent, e)
 			sNeg, sPos = math.Max(sNeg, q[0]), math.Max(sPos, q[2])
+			p = q
 		}
+		bt.reads = append(bt.reads, p)
 		question = question || strings.HasSuffix(strings.TrimSpace(s), "?")
 	}
 	addD(dbMaxNeg, float32(maxNeg))
@@ -400,7 +409,12 @@ func (d *Doc) brandFeatures(whole, target [3]float64, sent *head) []feat {
 		share := 1 / float32(max(bt.brands, 1))
 		var pNeg, pPos float64
 		for _, st := range bt.post {
-			q := pi.reading(m, e, st, sent)
+			var q [3]float64
+			if st.named >= 0 {
+				q = bt.reads[st.named]
+			} else {
+				q = pi.reading(m, e, st, sent)
+			}
 			pNeg, pPos = math.Max(pNeg, q[0]), math.Max(pPos, q[2])
 		}
 		addD(dbPostNeg, share*float32(pNeg))
@@ -672,15 +686,25 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	d.bt.post = d.bt.post[:0]
 	if d.bt.subject {
 		var sb strings.Builder
+		named := 0 // the first of bt.sents not before sentence k
 		for k, st := range pi.sents {
 			if st.block != blockProse || spansIn(others, st) > 0 || st.end-st.start < 8 {
 				continue
 			}
-			ps := postSent{text: text[st.start:st.end], k: k}
+			ps := postSent{text: text[st.start:st.end], k: k, named: -1}
 			if spansIn(spans, st) > 0 {
-				sb.Reset()
-				rewrite(&sb, ps.text, int(st.start), spans, others)
-				ps = postSent{text: sb.String(), k: -1}
+				for named < len(d.bt.sentAt) && d.bt.sentAt[named] < k {
+					named++
+				}
+				ps.k = -1
+				// A sentence of bt.sents is this rewrite, unless ownClauses cut it.
+				if named < len(d.bt.sentAt) && d.bt.sentAt[named] == k && !strings.Contains(d.bt.sents[named], otherWord) {
+					ps.text, ps.named = d.bt.sents[named], named
+				} else {
+					sb.Reset()
+					rewrite(&sb, ps.text, int(st.start), spans, others)
+					ps.text = sb.String()
+				}
 			}
 			d.bt.post = append(d.bt.post, ps)
 			if len(d.bt.post) == maxPostSentences {
