@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // brandCase is a brand mention with its expected label; text is a title, a blank line and a
@@ -185,6 +186,47 @@ func TestSideWords(t *testing.T) {
 		f2, t2, w2, l2 := sidesRef(s)
 		if [4]bool{f1, t1, w1, l1} != [4]bool{f2, t2, w2, l2} {
 			t.Errorf("sides(%q) = %v %v %v %v, want %v %v %v %v", s, f1, t1, w1, l1, f2, t2, w2, l2)
+		}
+	}
+}
+
+// TestLineKindASCII checks lineKind, which reads ASCII without decoding runes, against
+// reading every rune.
+func TestLineKindASCII(t *testing.T) {
+	lineKindRef := func(l string) uint8 {
+		if strings.Count(l, "|") >= 2 {
+			return blockTable
+		}
+		var letters, nonSpace, spaces, syms int
+		for _, r := range l {
+			switch {
+			case unicode.IsSpace(r):
+				spaces++
+				continue
+			case unicode.IsLetter(r):
+				letters++
+			case strings.ContainsRune("{}[]();=<>$\\_/", r):
+				syms++
+			}
+			nonSpace++
+		}
+		if nonSpace < 12 {
+			return blockProse
+		}
+		if letters*10 < nonSpace*6 || syms*8 > nonSpace || (nonSpace >= 60 && spaces*20 < nonSpace) {
+			return blockCode
+		}
+		return blockProse
+	}
+	lines := []string{"func main() { fmt.Println(x[0]); }", "a\u00a0b\u2003c\x85d\ve\ff — ça marche très bien, merci !", "x\xff\xfe = y_z / w;;;;;;;;;;;;"}
+	for _, p := range benchPosts(t) {
+		lines = append(lines, strings.Split(p.text, "\n")...)
+	}
+	for _, l := range lines {
+		for k := 0; k <= len(l); k += 7 {
+			if got, want := lineKind(l[k:]), lineKindRef(l[k:]); got != want {
+				t.Fatalf("lineKind(%q) = %d, want %d", l[k:], got, want)
+			}
 		}
 	}
 }

@@ -72,15 +72,29 @@ func lineKind(l string) uint8 {
 		return blockTable
 	}
 	var letters, nonSpace, spaces, syms int
-	for _, r := range l {
+	for i := 0; i < len(l); {
+		if c := l[i]; c < utf8.RuneSelf { // ASCII, most of any line: no decoding, no tables
+			i++
+			switch {
+			case c == ' ' || c >= '\t' && c <= '\r':
+				spaces++
+				continue
+			case isASCIILetter(c):
+				letters++
+			case isCodeSymbol(rune(c)):
+				syms++
+			}
+			nonSpace++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(l[i:])
+		i += size
 		switch {
 		case unicode.IsSpace(r):
 			spaces++
 			continue
 		case unicode.IsLetter(r):
 			letters++
-		case isCodeSymbol(r):
-			syms++
 		}
 		nonSpace++
 	}
@@ -107,10 +121,17 @@ func isCodeSymbol(r rune) bool {
 func appendSentences(dst []sentence, text string, lo, hi int, line int32) []sentence {
 	start := lo
 	for i := lo; i < hi; {
-		r, size := utf8.DecodeRuneInString(text[i:hi])
-		i += size
-		if !isSentenceEnd(r) {
-			continue
+		if c := text[i]; c < utf8.RuneSelf { // ASCII: no decoding
+			i++
+			if c != '.' && c != '!' && c != '?' {
+				continue
+			}
+		} else {
+			r, size := utf8.DecodeRuneInString(text[i:hi])
+			i += size
+			if !isSentenceEnd(r) {
+				continue
+			}
 		}
 		for i < hi {
 			r2, s2 := utf8.DecodeRuneInString(text[i:hi])
