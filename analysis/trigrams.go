@@ -112,26 +112,25 @@ func detect(text string) whatlanggo.Info {
 	return whatlanggo.Info{Lang: lang, Script: unicode.Latin, Confidence: confidence}
 }
 
-// textTrigram is one of a text's trigrams and how often it occurs.
-type textTrigram struct {
-	key   uint64
-	count int
+// trigramScratch holds the buffers of textTrigrams.
+type trigramScratch struct {
+	keys, distinct, ranked []uint64
+	counts, next           []int
 }
 
-var trigramPool = sync.Pool{New: func() any { return new([]textTrigram) }}
+var trigramPool = sync.Pool{New: func() any { return new(trigramScratch) }}
 
 // detect is whatlanggo's detectLangInProfiles and calculateConfidence for the Latin profiles.
 func (ix *trigramIndex) detect(text string) (whatlanggo.Lang, float64) {
-	buf := trigramPool.Get().(*[]textTrigram)
-	defer trigramPool.Put(buf)
-	tg := textTrigrams(text, (*buf)[:0])
-	*buf = tg
+	sc := trigramPool.Get().(*trigramScratch)
+	defer trigramPool.Put(sc)
+	tg := sc.textTrigrams(text)
 
 	var dists [256]int
 	dist := dists[:len(ix.langs)]
 	copy(dist, ix.base)
 	for rank, t := range tg {
-		for _, p := range ix.at[t.key] {
+		for _, p := range ix.at[t] {
 			d := rank - int(p.rank)
 			if d < 0 {
 				d = -d
@@ -167,11 +166,12 @@ func (ix *trigramIndex) detect(text string) (whatlanggo.Lang, float64) {
 	return ix.langs[best], rate / confidentRate
 }
 
-// textTrigrams appends text's distinct trigrams to dst as whatlanggo counts them (lower case,
+// textTrigrams returns text's distinct trigrams as whatlanggo counts them (lower case,
 // punctuation, symbols and digits read as spaces, no trigram of two spaces around a letter's
-// edge), ordered by rank: most frequent first, and among equals the greatest string first.
-func textTrigrams(text string, dst []textTrigram) []textTrigram {
-	start := len(dst)
+// edge), by rank: the most frequent first, and among equals the greatest string first. The
+// slice is valid until the next call.
+func (sc *trigramScratch) textTrigrams(text string) []uint64 {
+	keys := sc.keys[:0]
 	r1, r2 := ' ', rune(-1)
 	for _, r := range text {
 		r3 := unicode.ToLower(toTrigramChar(r))
@@ -180,33 +180,43 @@ func textTrigrams(text string, dst []textTrigram) []textTrigram {
 			continue
 		}
 		if !(r2 == ' ' && (r1 == ' ' || r3 == ' ')) {
-			dst = append(dst, textTrigram{key: trigramKey(r1, r2, r3)})
+			keys = append(keys, trigramKey(r1, r2, r3))
 		}
 		r1, r2 = r2, r3
 	}
 	if r2 >= 0 && r2 != ' ' { // the text ends with a space, as whatlanggo appends one
-		dst = append(dst, textTrigram{key: trigramKey(r1, r2, ' ')})
+		keys = append(keys, trigramKey(r1, r2, ' '))
 	}
-	tg := dst[start:]
-	slices.SortFunc(tg, func(a, b textTrigram) int { return cmpUint64(a.key, b.key) })
-	n := 0
-	for i := 0; i < len(tg); {
-		j := i
-		for j < len(tg) && tg[j].key == tg[i].key {
+	slices.Sort(keys)
+	sc.keys = keys
+
+	// Count each distinct trigram, then sort them by count (a counting sort: counts are
+	// small), going through them from the greatest down so equal counts keep that order.
+	distinct, counts := sc.distinct[:0], sc.counts[:0]
+	most := 0
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j] == keys[i] {
 			j++
 		}
-		tg[n] = textTrigram{key: tg[i].key, count: j - i}
-		n++
+		distinct, counts = append(distinct, keys[i]), append(counts, j-i)
+		most = max(most, j-i)
 		i = j
 	}
-	tg = tg[:n]
-	slices.SortFunc(tg, func(a, b textTrigram) int {
-		if a.count != b.count {
-			return b.count - a.count
-		}
-		return cmpUint64(b.key, a.key)
-	})
-	return dst[:start+n]
+	next := append(sc.next[:0], make([]int, most+1)...) // next[c]: where the next of count c goes
+	for _, c := range counts {
+		next[c]++
+	}
+	for c, at := most, 0; c >= 1; c-- {
+		at, next[c] = at+next[c], at
+	}
+	ranked := slices.Grow(sc.ranked[:0], len(distinct))[:len(distinct)]
+	for i := len(distinct) - 1; i >= 0; i-- {
+		ranked[next[counts[i]]] = distinct[i]
+		next[counts[i]]++
+	}
+	sc.distinct, sc.counts, sc.next, sc.ranked = distinct, counts, next, ranked
+	return ranked
 }
 
 // toTrigramChar is whatlanggo's: punctuation, symbols, digits and spaces read as a space.
