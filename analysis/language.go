@@ -81,7 +81,7 @@ func language(text string) string {
 		return ""
 	}
 	if englishFunctionWords(text) {
-		return "en" // most posts: skip the trigram statistics, which cost 10× the rest
+		return "en" // most posts: no need for the trigram statistics
 	}
 	if len(text) > maxLanguageBytes {
 		text = text[:maxLanguageBytes] // whatlanggo tolerates a cut rune

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"unicode"
@@ -38,8 +39,7 @@ type trigramIndex struct {
 	base []int
 	// at maps a trigram (its three runes, see trigramKey) to its postings: where it stands
 	// in each profile that has it.
-	at       map[uint64][]posting
-	postings []posting
+	at map[uint64][]posting
 }
 
 // posting is a trigram's place in one language's profile.
@@ -77,32 +77,22 @@ var latinIndex = sync.OnceValue(func() *trigramIndex {
 			}
 		}
 	}
-	slices.SortFunc(all, func(a, b keyed) int { return cmpUint64(a.key, b.key) })
-	ix.postings = make([]posting, len(all))
+	slices.SortFunc(all, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	postings := make([]posting, len(all))
 	for i := 0; i < len(all); {
 		j := i
 		for j < len(all) && all[j].key == all[i].key {
-			ix.postings[j] = all[j].posting
+			postings[j] = all[j].posting
 			j++
 		}
-		ix.at[all[i].key] = ix.postings[i:j:j]
+		ix.at[all[i].key] = postings[i:j:j]
 		i = j
 	}
 	return ix
 })
 
-func cmpUint64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// detect returns what whatlanggo.Detect returns for text, but for the language of a text
-// whose confidence is 0: whatlanggo picks one of the languages tied for nearest at random,
+// detect returns what whatlanggo.Detect returns for text, except the language when the
+// confidence is 0: whatlanggo then picks one of the languages tied for nearest at random,
 // detect the first in latinProfiles.
 func detect(text string) whatlanggo.Info {
 	if whatlanggo.DetectScript(text) != unicode.Latin {

@@ -73,7 +73,7 @@ type brandText struct {
 	sentAt      []int    // the index of each in the Doc's sentences
 	// reads holds the reading of each of sents as bt.post's sentences are read (sentProbs,
 	// or the text head's without a sentence head), so the post's do not read them again.
-	reads    []([3]float64)
+	reads    [][3]float64
 	inTitle  bool
 	prose    int // sentences in prose naming it
 	nonProse int // mentions in code, quotes, tables or URLs only
@@ -535,7 +535,8 @@ func sides(s string) (from, to, winner, loser bool) {
 			return
 		}
 		k += i
-		var b6, a5 [6]string
+		var b6 [6]string
+		var a5 [5]string
 		before6 := lastWords(b6[:0], s[:k], 6)
 		before := before6[max(0, len(before6)-3):]
 		after := firstWords(a5[:0], s[k+len(brandWord):], 5)

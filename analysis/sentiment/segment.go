@@ -108,7 +108,7 @@ func lineKind(l string) uint8 {
 }
 
 // isCodeSymbol reports whether r is one of { } [ ] ( ) ; = < > $ \ _ /, which are frequent in
-// code (a switch: strings.ContainsRune per rune was a tenth of the brand head's time).
+// code (a switch, not strings.ContainsRune, as it is asked of every rune of a post).
 func isCodeSymbol(r rune) bool {
 	switch r {
 	case '{', '}', '[', ']', '(', ')', ';', '=', '<', '>', '$', '\\', '_', '/':
