@@ -556,14 +556,16 @@ func (d *decoder) take(n int) []byte {
 	return p
 }
 
-// rows reads n rows of width bytes, each after the uvarint delta of its bucket from the last
-// one's, and gives each to set. A bucket past buckets is an error; a short read is d.err, for
-// the caller to report. It reads from a local slice: the hot loop of loading a model, it
-// would otherwise store d.b, with a write barrier while the collector runs, on every row.
-func (d *decoder) rows(n uint32, width int, buckets uint64, set func(bucket uint64, row []byte)) error {
+// rows reads n rows of len(dst)/buckets int8s, each after the uvarint delta of its bucket
+// from the last one's, into dst at its bucket. A bucket past the last is an error; a short
+// read is d.err, for the caller to report. It reads from a local slice: the hot loop of
+// loading a model, it would otherwise store d.b, with a write barrier while the collector
+// runs, on every row.
+func (d *decoder) rows(n uint32, dst []int8, buckets uint64) error {
 	if d.err != nil {
 		return nil
 	}
+	width := len(dst) / int(buckets)
 	b, idx := d.b, uint64(0)
 	for i := uint32(0); i < n; i++ {
 		delta, k := binary.Uvarint(b)
@@ -574,7 +576,10 @@ func (d *decoder) rows(n uint32, width int, buckets uint64, set func(bucket uint
 		if idx += delta; idx >= buckets {
 			return fmt.Errorf("sentiment: bucket %d out of range: %w", idx, ErrFormat)
 		}
-		set(idx, b[k:k+width])
+		row := dst[idx*uint64(width) : (idx+1)*uint64(width)]
+		for c, q := range b[k : k+width] {
+			row[c] = int8(q)
+		}
 		b = b[k+width:]
 	}
 	d.b = b
@@ -708,16 +713,13 @@ func decodeHead(d *decoder, h *head) error {
 	for q := range h.lut {
 		h.lut[q] = dequantize(int8(uint8(q)), scale)
 	}
-	return d.rows(rows, k, 1<<h.bits, func(idx uint64, row []byte) {
-		for c, q := range row {
-			h.q[idx*uint64(k)+uint64(c)] = int8(q)
-		}
-		if h.w != nil {
-			for c, q := range row {
-				h.w[idx*uint64(k)+uint64(c)] = h.lut[q]
-			}
-		}
-	})
+	if err := d.rows(rows, h.q, 1<<h.bits); err != nil {
+		return err
+	}
+	for i := range h.w {
+		h.w[i] = h.lut[uint8(h.q[i])]
+	}
+	return nil
 }
 
 // weights returns the head's weights: w, or a loaded head's values of q.

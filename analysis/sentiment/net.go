@@ -522,12 +522,7 @@ func decodeNet(d *decoder) (*net, error) {
 	}
 	n.setScale(d.f32())
 	n.emb = make([]int8, n.dim<<n.bits)
-	err := d.rows(d.u32(), n.dim, 1<<n.bits, func(idx uint64, row []byte) {
-		for k, v := range row {
-			n.emb[idx*uint64(n.dim)+uint64(k)] = int8(v)
-		}
-	})
-	if err != nil {
+	if err := d.rows(d.u32(), n.emb, 1<<n.bits); err != nil {
 		return nil, err
 	}
 	return n, nil
