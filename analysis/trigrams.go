@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"cmp"
 	"slices"
 	"sync"
 	"unicode"
@@ -37,9 +36,38 @@ type trigramIndex struct {
 	langs []whatlanggo.Lang
 	// base is each language's distance from a text that has none of its trigrams.
 	base []int
-	// at maps a trigram (its three runes, see trigramKey) to its postings: where it stands
-	// in each profile that has it.
-	at map[uint64][]posting
+	// at holds each trigram's postings: where it stands in each profile that has it.
+	at trigramTable
+}
+
+// trigramTable maps trigram keys to their postings: open addressing with linear probing, at
+// most half full, in a few flat slices (a Go map of slices took longer to build than the
+// texts of a tweet stream took to read). Key 0 marks an empty slot: no profile has the
+// trigram of three NULs.
+type trigramTable struct {
+	keys     []uint64
+	start    []int32 // the postings of keys[i] are postings[start[i]:][:count[i]]
+	count    []int32
+	postings []posting
+	shift    uint
+}
+
+// slot returns the slot of key, or the empty slot where it would go.
+func (t *trigramTable) slot(key uint64) int {
+	i := int((key * 0x9E3779B97F4A7C15) >> t.shift)
+	for t.keys[i] != key && t.keys[i] != 0 {
+		i = (i + 1) & (len(t.keys) - 1)
+	}
+	return i
+}
+
+// get returns the postings of key.
+func (t *trigramTable) get(key uint64) []posting {
+	i := t.slot(key)
+	if t.keys[i] == 0 {
+		return nil
+	}
+	return t.postings[t.start[i]:][:t.count[i]]
 }
 
 // posting is a trigram's place in one language's profile.
@@ -52,13 +80,15 @@ type posting struct {
 func trigramKey(r1, r2, r3 rune) uint64 { return uint64(r1)<<42 | uint64(r2)<<21 | uint64(r3) }
 
 // latinIndex is built on first use: most texts never need it.
-var latinIndex = sync.OnceValue(func() *trigramIndex {
-	ix := &trigramIndex{at: make(map[uint64][]posting)}
+var latinIndex = sync.OnceValue(newLatinIndex)
+
+func newLatinIndex() *trigramIndex {
+	ix := &trigramIndex{}
 	type keyed struct {
 		key uint64
 		posting
 	}
-	var all []keyed
+	all := make([]keyed, 0, len(latinProfiles)*300)
 	for l, p := range latinProfiles {
 		ix.langs = append(ix.langs, p.lang)
 		ix.base = append(ix.base, maxTrigramDistance*len(p.trigrams))
@@ -77,19 +107,32 @@ var latinIndex = sync.OnceValue(func() *trigramIndex {
 			}
 		}
 	}
-	slices.SortFunc(all, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
-	postings := make([]posting, len(all))
-	for i := 0; i < len(all); {
-		j := i
-		for j < len(all) && all[j].key == all[i].key {
-			postings[j] = all[j].posting
-			j++
-		}
-		ix.at[all[i].key] = postings[i:j:j]
-		i = j
+	// Count each trigram's postings in its slot, give each slot its share of postings, then
+	// fill them.
+	bits := uint(1)
+	for 1<<bits < 2*len(all) {
+		bits++
+	}
+	t := &ix.at
+	t.keys, t.start, t.count = make([]uint64, 1<<bits), make([]int32, 1<<bits), make([]int32, 1<<bits)
+	t.postings, t.shift = make([]posting, len(all)), 64-bits
+	for _, e := range all {
+		i := t.slot(e.key)
+		t.keys[i] = e.key
+		t.count[i]++
+	}
+	at := int32(0)
+	for i := range t.keys {
+		t.start[i], at = at, at+t.count[i]
+		t.count[i] = 0
+	}
+	for _, e := range all {
+		i := t.slot(e.key)
+		t.postings[t.start[i]+t.count[i]] = e.posting
+		t.count[i]++
 	}
 	return ix
-})
+}
 
 // detect returns what whatlanggo.Detect returns for text, except the language when the
 // confidence is 0: whatlanggo then picks one of the languages tied for nearest at random,
@@ -120,7 +163,7 @@ func (ix *trigramIndex) detect(text string) (whatlanggo.Lang, float64) {
 	dist := dists[:len(ix.langs)]
 	copy(dist, ix.base)
 	for rank, t := range tg {
-		for _, p := range ix.at[t] {
+		for _, p := range ix.at.get(t) {
 			d := rank - int(p.rank)
 			if d < 0 {
 				d = -d
