@@ -41,9 +41,9 @@ type trigramIndex struct {
 }
 
 // trigramTable maps trigram keys to their postings: open addressing with linear probing, at
-// most half full, in a few flat slices (a Go map of slices took longer to build than the
-// texts of a tweet stream took to read). Key 0 marks an empty slot: no profile has the
-// trigram of three NULs.
+// most half full, in a few flat slices: a Go map of slices took four times as long to build,
+// in every analyze that meets a text the English check does not settle. Key 0 marks an empty
+// slot: no profile has the trigram of three NULs.
 type trigramTable struct {
 	keys     []uint64
 	start    []int32 // the postings of keys[i] are postings[start[i]:][:count[i]]
