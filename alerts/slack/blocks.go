@@ -150,7 +150,8 @@ func example(ex alerts.Example) string {
 // bare words @channel, @here and @everyone get a zero-width space after the @ in case a
 // client parses them anyway.
 func Escape(s string, n int) string {
-	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\x00", "").Replace(defuse(s))
+	// NULs go before defuse: dropped after it, "@chan\x00nel" became a live @channel.
+	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(defuse(strings.ReplaceAll(s, "\x00", "")))
 	return cut(s, n)
 }
 

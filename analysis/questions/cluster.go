@@ -307,18 +307,19 @@ func sortWeights(v []termWeight) {
 // mean and the corpus's common components; nil when no term has a word
 // vector.
 func (c *Clusterer) dense(v []termWeight) []float32 {
+	wv := embedded()
 	var out []float32
 	for _, tw := range v {
-		i, ok := embedded.index[c.terms[tw.id]]
+		i, ok := wv.index[c.terms[tw.id]]
 		if !ok {
 			continue
 		}
 		if out == nil {
-			out = make([]float32, embedded.dim)
+			out = make([]float32, wv.dim)
 		}
-		p := float64(embedded.count[i]) / embedded.total
+		p := float64(wv.count[i]) / wv.total
 		w := float32(sifA / (sifA + p))
-		for j, x := range embedded.vecs[int(i)*embedded.dim : int(i+1)*embedded.dim] {
+		for j, x := range wv.vecs[int(i)*wv.dim : int(i+1)*wv.dim] {
 			out[j] += w * x
 		}
 	}
@@ -327,7 +328,7 @@ func (c *Clusterer) dense(v []termWeight) []float32 {
 	}
 	n0 := norm32(out)
 	if c.mean == nil {
-		c.mean = make([]float64, embedded.dim)
+		c.mean = make([]float64, wv.dim)
 	}
 	c.meanN++
 	for i, x := range out {
@@ -335,7 +336,7 @@ func (c *Clusterer) dense(v []termWeight) []float32 {
 		c.mean[i] += (u - c.mean[i]) / float64(c.meanN)
 		out[i] = float32(u - c.mean[i])
 	}
-	for _, pc := range embedded.pcs {
+	for _, pc := range wv.pcs {
 		var p float64
 		for i, x := range out {
 			p += float64(x) * float64(pc[i])

@@ -168,8 +168,8 @@ func BenchmarkClustererAdd(b *testing.B) {
 }
 
 func TestWordVectorsCommonComponent(t *testing.T) {
-	if len(embedded.pcs) != 1 || len(embedded.pcs[0]) != embedded.dim {
-		t.Fatalf("embedded word vectors have %d common components, want 1 of %d dimensions", len(embedded.pcs), embedded.dim)
+	if wv := embedded(); len(wv.pcs) != 1 || len(wv.pcs[0]) != wv.dim {
+		t.Fatalf("embedded word vectors have %d common components, want 1 of %d dimensions", len(wv.pcs), wv.dim)
 	}
 	if _, err := loadWordVectors(append(append([]byte(nil), wordvecBin...), 0)); err == nil {
 		t.Error("loadWordVectors accepted a trailing byte")

@@ -228,8 +228,8 @@ func (c *Clusterer) Restore(entries map[string][]byte) error {
 	n.docs, n.meanN, n.seq = int(r.uvarint()), int(r.uvarint()), r.uvarint()
 	nTerms := r.uvarint()
 	if dim := r.count(8); dim > 0 {
-		if dim != embedded.dim {
-			return fmt.Errorf("questions: restore clusterer: mean has %d dimensions, want %d", dim, embedded.dim)
+		if dim != embedded().dim {
+			return fmt.Errorf("questions: restore clusterer: mean has %d dimensions, want %d", dim, embedded().dim)
 		}
 		n.mean = make([]float64, dim)
 		for i := range n.mean {
@@ -304,8 +304,8 @@ func decodeCluster(v []byte, nTerms uint64) (*cluster, error) {
 		cl.weights[int32(id)] = w
 	}
 	if dim := r.count(4); dim > 0 {
-		if dim != embedded.dim {
-			return nil, fmt.Errorf("dense vector has %d dimensions, want %d", dim, embedded.dim)
+		if dim != embedded().dim {
+			return nil, fmt.Errorf("dense vector has %d dimensions, want %d", dim, embedded().dim)
 		}
 		cl.dense = make([]float32, dim)
 		for i := range cl.dense {
@@ -382,8 +382,8 @@ func (c *Clusterer) RestoreV2(data []byte) error {
 	if len(s.DF) != len(s.Terms) {
 		return fmt.Errorf("questions: decode clusterer: %d terms but %d frequencies", len(s.Terms), len(s.DF))
 	}
-	if s.Mean != nil && len(s.Mean) != embedded.dim {
-		return fmt.Errorf("questions: decode clusterer: mean has %d dimensions, want %d", len(s.Mean), embedded.dim)
+	if s.Mean != nil && len(s.Mean) != embedded().dim {
+		return fmt.Errorf("questions: decode clusterer: mean has %d dimensions, want %d", len(s.Mean), embedded().dim)
 	}
 	n := c.fresh()
 	n.terms, n.df, n.docs, n.mean, n.meanN, n.seq = s.Terms, s.DF, s.Docs, s.Mean, s.MeanN, s.Seq
@@ -395,8 +395,8 @@ func (c *Clusterer) RestoreV2(data []byte) error {
 		if len(cs.Terms) != len(cs.Weights) {
 			return fmt.Errorf("questions: decode clusterer: cluster %s: %d terms but %d weights", cs.ID, len(cs.Terms), len(cs.Weights))
 		}
-		if cs.Dense != nil && len(cs.Dense) != embedded.dim {
-			return fmt.Errorf("questions: decode clusterer: cluster %s: dense vector has %d dimensions, want %d", cs.ID, len(cs.Dense), embedded.dim)
+		if cs.Dense != nil && len(cs.Dense) != embedded().dim {
+			return fmt.Errorf("questions: decode clusterer: cluster %s: dense vector has %d dimensions, want %d", cs.ID, len(cs.Dense), embedded().dim)
 		}
 		seq, err := strconv.ParseUint(strings.TrimPrefix(cs.ID, "q-"), 16, 64)
 		if err != nil || !strings.HasPrefix(cs.ID, "q-") || seq == 0 || seq > s.Seq {

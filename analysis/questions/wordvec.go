@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // wordvec.bin holds small word vectors for the Clusterer's feature terms,
@@ -33,15 +34,15 @@ type wordVectors struct {
 	pcs   [][]float32 // common components, unit length
 }
 
-var embedded = mustLoadWordVectors(wordvecBin)
-
-func mustLoadWordVectors(b []byte) *wordVectors {
-	wv, err := loadWordVectors(b)
+// embedded returns the embedded word vectors, read on first use: only the Clusterer needs
+// them, and reading them is 5 MB and several milliseconds at the start of every command.
+var embedded = sync.OnceValue(func() *wordVectors {
+	wv, err := loadWordVectors(wordvecBin)
 	if err != nil {
 		panic(err)
 	}
 	return wv
-}
+})
 
 var errWordVec = errors.New("questions: malformed word vectors")
 

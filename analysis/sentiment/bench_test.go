@@ -153,3 +153,44 @@ func BenchmarkPostWithBrandsSeparately(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadModels loads the embedded model and brand head as Default does, reporting what
+// the loaded model allocates (B/op) and the time to load it (ns/op).
+func BenchmarkLoadModels(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		m, err := load(embedded)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := m.loadBrand(embeddedBrand); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBrandPost scores a real Reddit post (1–3 KB, title and body) as the pipeline does:
+// the whole text and the sentiment toward each of the two or three brands it names with the
+// brand head, in one pass (Parse, then Brand per brand); one op is one post.
+func BenchmarkBrandPost(b *testing.B) {
+	m := mustDefault(b)
+	posts := benchPosts(b)
+	var others [][2]int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := &posts[i%len(posts)]
+		d := m.Parse(p.text)
+		for j, spans := range p.targets {
+			others = others[:0]
+			for k, o := range p.targets {
+				if k != j {
+					others = append(others, o...)
+				}
+			}
+			d.Brand(spans, others, true)
+		}
+		d.Score()
+		d.Release()
+	}
+}

@@ -2,6 +2,7 @@ package sentiment
 
 import (
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -69,16 +70,89 @@ const maxContinuation = 2
 type brandText struct {
 	named, cont strings.Builder
 	sents       []string // each sentence naming the brand, rewritten
-	inTitle     bool
-	prose       int // sentences in prose naming it
-	nonProse    int // mentions in code, quotes, tables or URLs only
-	others      int // other brands named in its sentences
-	first       int // index of the first sentence naming it (0 = the title or opening)
+	sentAt      []int    // the index of each in the Doc's sentences
+	// reads holds the reading of each of sents as bt.post's sentences are read (sentProbs,
+	// or the text head's without a sentence head), so the post's do not read them again.
+	reads    [][3]float64
+	inTitle  bool
+	prose    int // sentences in prose naming it
+	nonProse int // mentions in code, quotes, tables or URLs only
+	others   int // other brands named in its sentences
+	first    int // index of the first sentence naming it (0 = the title or opening)
 	// subject tells that the brand is what the post is about: named in the title or its
 	// opening, or the only brand the post names.
 	subject bool
-	brands  int      // 1 + otherMentions: the share of the post the brand gets is 1/brands
-	post    []string // the post's prose sentences naming no other brand, rewritten, when subject
+	brands  int        // 1 + otherMentions: the share of the post the brand gets is 1/brands
+	post    []postSent // the post's prose sentences naming no other brand, rewritten, when subject
+}
+
+// postSent is a sentence of bt.post: its text, rewritten; when it names no brand (so it
+// reads the same for every brand of the post) its index in the Doc's sentences, else -1; and
+// when it is one of bt.sents too (read already), its index there, else -1.
+type postSent struct {
+	text     string
+	k, named int
+}
+
+// postInfo is what the brand head reads of a whole post, the same for every brand it names:
+// worked out once per Doc (by the first Brand after Parse) rather than once per brand.
+type postInfo struct {
+	ready           bool
+	sents           []sentence
+	showcase, help  bool
+	problem, praise int // cues in the whole text
+	// q caches the reading (sentProbs, or the text head's without a sentence head) of each
+	// sentence that names no brand, by sentence index, for sentence head qHead.
+	q     []postReading
+	qHead *head
+}
+
+type postReading struct {
+	p  [3]float64
+	ok bool
+}
+
+// postInfo returns d.post, working it out on first use after Parse.
+func (d *Doc) postInfo() *postInfo {
+	pi := &d.post
+	if pi.ready {
+		return pi
+	}
+	pi.sents = segmentText(d.text, pi.sents[:0])
+	// The post-wide cues (showcase words, problem and praise words) are the author's: code,
+	// quotes and table rows are left out of them, as they are of everything else read.
+	l := strings.ToLower(ownText(d.text))
+	h := brandCues.find(l)
+	pi.showcase = brandCues.count(h, cueShowcase) > 0
+	pi.help = helpPost(l)
+	pi.problem, pi.praise = brandCues.count(h, cueProblem), brandCues.count(h, cuePraise)
+	pi.q = slices.Grow(pi.q[:0], len(pi.sents))[:len(pi.sents)]
+	clear(pi.q)
+	pi.qHead = nil
+	pi.ready = true
+	return pi
+}
+
+// reading returns the reading of sentence st of bt.post, from the cache when it names no brand.
+func (pi *postInfo) reading(m *Model, e *extractor, st postSent, sent *head) [3]float64 {
+	if st.k >= 0 && pi.qHead == sent && pi.q[st.k].ok {
+		return pi.q[st.k].p
+	}
+	e.textFeatures(st.text)
+	var q [3]float64
+	if sent != nil {
+		q = sentProbs(sent, e)
+	} else {
+		q = softmax(m.textLogits(e.feats))
+	}
+	if st.k >= 0 {
+		if pi.qHead != sent {
+			clear(pi.q)
+			pi.qHead = sent
+		}
+		pi.q[st.k] = postReading{p: q, ok: true}
+	}
+	return q
 }
 
 // buildBrandText collects what text says about the brand at spans; others are the spans of
@@ -86,7 +160,7 @@ type brandText struct {
 func buildBrandText(bt *brandText, text string, sents []sentence, spans, others [][2]int, hasTitle bool) {
 	bt.named.Reset()
 	bt.cont.Reset()
-	bt.sents = bt.sents[:0]
+	bt.sents, bt.sentAt = bt.sents[:0], bt.sentAt[:0]
 	bt.inTitle, bt.prose, bt.nonProse, bt.others, bt.first = false, 0, 0, 0, -1
 	titleEnd := int32(-1)
 	if hasTitle {
@@ -121,6 +195,7 @@ func buildBrandText(bt *brandText, text string, sents []sentence, spans, others 
 			rewrite(&sb, text[s.start:s.end], int(s.start), spans, others)
 			own := ownClauses(sb.String())
 			bt.sents = append(bt.sents, own)
+			bt.sentAt = append(bt.sentAt, si)
 			bt.named.WriteString(own)
 			bt.named.WriteByte('\n')
 			contLeft = maxContinuation
@@ -168,6 +243,9 @@ func splitClauses(s string) []string {
 	l := strings.ToLower(s)
 	start := 0
 	for i := 0; i < len(l); i++ {
+		if c := l[i]; c != ' ' && c != ',' && c != ';' {
+			continue // no clause break starts here
+		}
 		for _, b := range clauseBreaks {
 			if strings.HasPrefix(l[i:], b) && i > start {
 				out = append(out, s[start:i])
@@ -249,9 +327,10 @@ func init() {
 	}
 }
 
-// brandFeatures fills e.feats with the brand head's features for the brand at spans of text,
-// given the whole text's and the target head's readings.
-func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, target [3]float64, sent *head) []feat {
+// brandFeatures returns the brand head's features for the brand d.bt describes, given the
+// whole text's and the target head's readings.
+func (d *Doc) brandFeatures(whole, target [3]float64, sent *head) []feat {
+	m, e, bt, pi := d.m, d.be, &d.bt, &d.post
 	var fs []feat
 	addD := func(h uint64, v float32) {
 		if v != 0 {
@@ -268,8 +347,8 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 	addD(dbOthers, tanh32(float32(bt.others)/2))
 	addD(dbFirst, b2f(bt.first == 0))
 	addD(dbProseBuckets[min(bt.prose, len(dbProseBuckets)-1)], 1)
-	addD(dbShowcase, b2f(showcase(text)))
-	addD(dbHelp, b2f(helpPost(text)))
+	addD(dbShowcase, b2f(pi.showcase))
+	addD(dbHelp, b2f(pi.help))
 	addD(dbSubject, b2f(bt.subject))
 
 	read := func(s string, ns uint64, dNeg, dPos uint64) [3]float64 {
@@ -307,6 +386,7 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 	// diluted by the rest.
 	var maxNeg, maxPos, sNeg, sPos float64
 	question := false
+	bt.reads = bt.reads[:0]
 	for _, s := range bt.sents {
 		e.textFeatures(s)
 		p := softmax(m.textLogits(e.feats))
@@ -314,7 +394,9 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 		if sent != nil {
 			q := sentProbs(sent, e)
 			sNeg, sPos = math.Max(sNeg, q[0]), math.Max(sPos, q[2])
+			p = q
 		}
+		bt.reads = append(bt.reads, p)
 		question = question || strings.HasSuffix(strings.TrimSpace(s), "?")
 	}
 	addD(dbMaxNeg, float32(maxNeg))
@@ -329,25 +411,26 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 		share := 1 / float32(max(bt.brands, 1))
 		var pNeg, pPos float64
 		for _, st := range bt.post {
-			e.textFeatures(st)
-			q := softmax(m.textLogits(e.feats))
-			if sent != nil {
-				q = sentProbs(sent, e)
+			var q [3]float64
+			if st.named >= 0 {
+				q = bt.reads[st.named]
+			} else {
+				q = pi.reading(m, e, st, sent)
 			}
 			pNeg, pPos = math.Max(pNeg, q[0]), math.Max(pPos, q[2])
 		}
 		addD(dbPostNeg, share*float32(pNeg))
 		addD(dbPostPos, share*float32(pPos))
-		l := strings.ToLower(text)
-		addD(dbPostProblem, share*tanh32(float32(countCues(l, problemCues))/3))
-		addD(dbPostPraise, share*tanh32(float32(countCues(l, praiseCues))/3))
+		addD(dbPostProblem, share*tanh32(float32(pi.problem)/3))
+		addD(dbPostPraise, share*tanh32(float32(pi.praise)/3))
 	}
 	ln, lc := strings.ToLower(named), strings.ToLower(cont)
-	addD(dbProblem, tanh32(float32(countCues(ln, problemCues))/2))
-	addD(dbProblemCont, tanh32(float32(countCues(lc, problemCues))/2))
-	addD(dbPraise, tanh32(float32(countCues(ln, praiseCues))/2))
-	addD(dbPraiseCont, tanh32(float32(countCues(lc, praiseCues))/2))
-	addD(dbFirstPerson, b2f(hasAny(firstWords(ln, 1000), "i", "i'm", "i've", "my", "we", "our")))
+	hn, hc := brandCues.find(ln), brandCues.find(lc)
+	addD(dbProblem, tanh32(float32(brandCues.count(hn, cueProblem))/2))
+	addD(dbProblemCont, tanh32(float32(brandCues.count(hc, cueProblem))/2))
+	addD(dbPraise, tanh32(float32(brandCues.count(hn, cuePraise))/2))
+	addD(dbPraiseCont, tanh32(float32(brandCues.count(hc, cuePraise))/2))
+	addD(dbFirstPerson, b2f(firstPerson(ln)))
 	from, to, win, lose := sides(ln)
 	addD(dbFromSide, b2f(from))
 	addD(dbToSide, b2f(to))
@@ -355,18 +438,43 @@ func (m *Model) brandFeatures(e *extractor, bt *brandText, text string, whole, t
 	addD(dbLoser, b2f(lose))
 	// Each cue word on its own, in the sentences naming the brand and after them: a fixed,
 	// product-independent vocabulary.
-	for _, cues := range [...][]string{problemCues, praiseCues} {
-		for _, c := range cues {
-			if strings.Contains(ln, c) {
-				addD(mix(hashString(c), nsBrandCue), 1)
+	for l, f := range [...]*cueFeats{cueProblem: &problemCueFeats, cuePraise: &praiseCueFeats} {
+		for i := range f.named {
+			if brandCues.has(hn, l, i) {
+				addD(f.named[i], 1)
 			}
-			if strings.Contains(lc, c) {
-				addD(mix(hashString(c), nsBrandCont^nsBrandCue), 1)
+			if brandCues.has(hc, l, i) {
+				addD(f.cont[i], 1)
 			}
 		}
 	}
 	return fs
 }
+
+// cueFeats are the feature hashes of each cue of a list, in the sentences naming the brand
+// and in those after them.
+type cueFeats struct{ named, cont []uint64 }
+
+func newCueFeats(cues []string) cueFeats {
+	var f cueFeats
+	for _, c := range cues {
+		f.named = append(f.named, mix(hashString(c), nsBrandCue))
+		f.cont = append(f.cont, mix(hashString(c), nsBrandCont^nsBrandCue))
+	}
+	return f
+}
+
+var problemCueFeats, praiseCueFeats = newCueFeats(problemCues), newCueFeats(praiseCues)
+
+// brandCues finds the cue lists of the brand head in one pass over a text.
+var brandCues = newCueSet(problemCues, praiseCues, showcaseCues)
+
+// The lists of brandCues.
+const (
+	cueProblem = iota
+	cuePraise
+	cueShowcase
+)
 
 // logOdds is log(a/b), bounded.
 func logOdds(a, b float64) float32 {
@@ -410,16 +518,6 @@ var praiseCues = []string{
 	"better", "favorite", "favourite", "brilliant", "blazing", "snappy", "painless", "lifesaver",
 }
 
-func countCues(s string, cues []string) int {
-	n := 0
-	for _, c := range cues {
-		if strings.Contains(s, c) {
-			n++
-		}
-	}
-	return n
-}
-
 // sides reads switches and comparisons around the placeholder: "from brandx" and "instead
 // of brandx" put the brand on the side left, "to brandx" after a switch verb on the side
 // taken; "brandx is faster than" makes it the winner, "than brandx" the loser.
@@ -430,12 +528,15 @@ func sides(s string) (from, to, winner, loser bool) {
 			return
 		}
 		k += i
-		before := lastWords(s[:k], 3)
-		after := firstWords(s[k+len(brandWord):], 5)
+		var b6 [6]string
+		var a5 [5]string
+		before6 := lastWords(b6[:0], s[:k], 6)
+		before := before6[max(0, len(before6)-3):]
+		after := firstWords(a5[:0], s[k+len(brandWord):], 5)
 		switch {
 		case hasAny(before, "from", "unlike", "ditch", "ditched", "dropped", "replaced", "abandoned", "quit", "instead"):
 			from = true
-		case hasAny(before, "to") && hasAny(lastWords(s[:k], 6), "switch", "switched", "moved", "move", "migrated", "went", "back", "came", "switching", "moving"):
+		case hasAny(before, "to") && hasAny(before6, "switch", "switched", "moved", "move", "migrated", "went", "back", "came", "switching", "moving"):
 			to = true
 		case hasAny(before, "than", "over", "vs", "versus"):
 			loser = true
@@ -447,51 +548,99 @@ func sides(s string) (from, to, winner, loser bool) {
 	}
 }
 
-func lastWords(s string, n int) []string {
-	ws := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '\'') })
-	if len(ws) > n {
-		ws = ws[len(ws)-n:]
-	}
-	return ws
-}
+// Words, for sides and the first-person test, are runs of a–z and "'" in lower-case text:
+// any other byte separates them, as does any non-ASCII rune, all of whose bytes are 0x80 or
+// more. They are read byte by byte, and only as many as are asked for.
 
-func firstWords(s string, n int) []string {
-	ws := strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '\'') })
-	if len(ws) > n {
-		ws = ws[:n]
-	}
-	return ws
-}
+func isSideWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c == '\'' }
 
-func hasAny(ws []string, any ...string) bool {
-	for _, w := range ws {
-		for _, a := range any {
-			if w == a {
-				return true
-			}
+// lastWords appends the last n words of s to dst, in order.
+func lastWords(dst []string, s string, n int) []string {
+	start := len(dst)
+	for j := len(s); j > 0 && len(dst)-start < n; {
+		for j > 0 && !isSideWordByte(s[j-1]) {
+			j--
 		}
+		i := j
+		for i > 0 && isSideWordByte(s[i-1]) {
+			i--
+		}
+		if i < j {
+			dst = append(dst, s[i:j])
+		}
+		j = i
 	}
-	return false
+	slices.Reverse(dst[start:])
+	return dst
 }
 
-// showcase reports whether a post presents the author's own project: its enthusiasm is about
-// that project, not the brands it runs on.
-func showcase(text string) bool {
-	l := strings.ToLower(text)
-	for _, c := range []string{"i built", "i made", "i created", "i've built", "ive built", "i have built", "i developed",
-		"i wrote", "my project", "my app", "my tool", "introducing", "open source", "open-source", "check it out",
-		"feedback welcome", "would love feedback", "just released", "i've been building", "i've been working on",
-		"we built", "we made", "we released", "github.com/", "show hn", "launch"} {
-		if strings.Contains(l, c) {
+// firstWords appends the first n words of s to dst.
+func firstWords(dst []string, s string, n int) []string {
+	for i := 0; n > 0; n-- {
+		w := nextWord(s, &i)
+		if w == "" {
+			break
+		}
+		dst = append(dst, w)
+	}
+	return dst
+}
+
+// firstPerson reports whether the first 1,000 words of s speak in the first person.
+func firstPerson(s string) bool {
+	for i, n := 0, 0; n < 1000; n++ {
+		w := nextWord(s, &i)
+		if w == "" {
+			break
+		}
+		if isAny(w, "i", "i'm", "i've", "my", "we", "our") {
 			return true
 		}
 	}
 	return false
 }
 
-// helpPost reports whether a post asks for help.
-func helpPost(text string) bool {
-	l := strings.ToLower(text)
+// nextWord returns the word of s at or after byte *i and moves *i past it; "" at the end.
+func nextWord(s string, i *int) string {
+	j := *i
+	for j < len(s) && !isSideWordByte(s[j]) {
+		j++
+	}
+	k := j
+	for k < len(s) && isSideWordByte(s[k]) {
+		k++
+	}
+	*i = k
+	return s[j:k]
+}
+
+func hasAny(ws []string, any ...string) bool {
+	for _, w := range ws {
+		if isAny(w, any...) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAny(w string, any ...string) bool {
+	for _, a := range any {
+		if w == a {
+			return true
+		}
+	}
+	return false
+}
+
+// showcaseCues are signs that a post presents the author's own project: its enthusiasm is
+// about that project, not the brands it runs on.
+var showcaseCues = []string{"i built", "i made", "i created", "i've built", "ive built", "i have built", "i developed",
+	"i wrote", "my project", "my app", "my tool", "introducing", "open source", "open-source", "check it out",
+	"feedback welcome", "would love feedback", "just released", "i've been building", "i've been working on",
+	"we built", "we made", "we released", "github.com/", "show hn", "launch"}
+
+// helpPost reports whether a post, lower-cased, asks for help.
+func helpPost(l string) bool {
 	if k := strings.IndexByte(l, '\n'); k >= 0 {
 		l = l[:k]
 	}
@@ -524,20 +673,34 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	whole := d.wholeProbs()
 	target := d.targetProbs(spans)
 	text := d.text
-	d.sents = segmentText(text, d.sents[:0])
-	buildBrandText(&d.bt, text, d.sents, spans, others, hasTitle)
+	pi := d.postInfo()
+	buildBrandText(&d.bt, text, pi.sents, spans, others, hasTitle)
 	d.bt.brands = otherMentions(others) + 1
 	d.bt.subject = d.bt.inTitle || d.bt.first == 0 || d.bt.brands == 1
 	d.bt.post = d.bt.post[:0]
 	if d.bt.subject {
 		var sb strings.Builder
-		for _, st := range d.sents {
+		named := 0 // the first of bt.sents not before sentence k
+		for k, st := range pi.sents {
 			if !isProse(st.block) || spansIn(others, st) > 0 || st.end-st.start < 8 {
 				continue
 			}
-			sb.Reset()
-			rewrite(&sb, text[st.start:st.end], int(st.start), spans, others)
-			d.bt.post = append(d.bt.post, sb.String())
+			ps := postSent{text: text[st.start:st.end], k: k, named: -1}
+			if spansIn(spans, st) > 0 {
+				for named < len(d.bt.sentAt) && d.bt.sentAt[named] < k {
+					named++
+				}
+				ps.k = -1
+				// A sentence of bt.sents is this rewrite, unless ownClauses cut it.
+				if named < len(d.bt.sentAt) && d.bt.sentAt[named] == k && !strings.Contains(d.bt.sents[named], otherWord) {
+					ps.text, ps.named = d.bt.sents[named], named
+				} else {
+					sb.Reset()
+					rewrite(&sb, ps.text, int(st.start), spans, others)
+					ps.text = sb.String()
+				}
+			}
+			d.bt.post = append(d.bt.post, ps)
 			if len(d.bt.post) == maxPostSentences {
 				break
 			}
@@ -546,9 +709,7 @@ func (d *Doc) brandFeats(spans, others [][2]int, hasTitle bool, sent *head) []fe
 	if d.be == nil {
 		d.be = m.extractor()
 	}
-	// The post-wide cues (showcase words, problem and praise words) are the author's: code,
-	// quotes and table rows are left out of them, as they are of everything else read.
-	return m.brandFeatures(d.be, &d.bt, ownText(text), whole, target, sent)
+	return d.brandFeatures(whole, target, sent)
 }
 
 // otherMentions is how many times other brands are named, capped at 3: the spans come

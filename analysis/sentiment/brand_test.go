@@ -2,8 +2,10 @@ package sentiment
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // brandCase is a brand mention with its expected label; text is a title, a blank line and a
@@ -117,6 +119,114 @@ func TestSegmentText(t *testing.T) {
 	for i := range kinds {
 		if kinds[i] != wantKinds[i] {
 			t.Errorf("%q: block %d, want %d", got[i], kinds[i], wantKinds[i])
+		}
+	}
+}
+
+// TestSideWords checks lastWords, firstWords and firstPerson, which read words byte by byte,
+// against splitting the whole text into words with strings.FieldsFunc.
+func TestSideWords(t *testing.T) {
+	fields := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r == '\'') })
+	}
+	texts := []string{"", "a", " a ", "i'm here", "moved to brandx, it's faster than otherx", "héllo wörld ça va", "x\xffy\xe2\x82z", "'' ' a'b"}
+	for _, p := range benchPosts(t) {
+		l := strings.ToLower(p.text)
+		for k := 0; k < len(l); k += 53 {
+			texts = append(texts, l[:k], l[k:min(len(l), k+80)])
+		}
+	}
+	for _, s := range texts {
+		ws := fields(s)
+		for _, n := range []int{1, 3, 5, 6, 1000} {
+			want := ws[max(0, len(ws)-n):]
+			if got := lastWords(nil, s, n); !slices.Equal(got, want) {
+				t.Fatalf("lastWords(%q, %d) = %q, want %q", s, n, got, want)
+			}
+			want = ws[:min(len(ws), n)]
+			if got := firstWords(nil, s, n); !slices.Equal(got, want) {
+				t.Fatalf("firstWords(%q, %d) = %q, want %q", s, n, got, want)
+			}
+		}
+		if got, want := firstPerson(s), hasAny(ws[:min(len(ws), 1000)], "i", "i'm", "i've", "my", "we", "our"); got != want {
+			t.Fatalf("firstPerson(%q) = %v, want %v", s, got, want)
+		}
+	}
+	// sides as it read words before: each side of each placeholder split from the whole text.
+	last := func(s string, n int) []string { ws := fields(s); return ws[max(0, len(ws)-n):] }
+	first := func(s string, n int) []string { ws := fields(s); return ws[:min(len(ws), n)] }
+	sidesRef := func(s string) (from, to, winner, loser bool) {
+		for i := 0; ; {
+			k := strings.Index(s[i:], brandWord)
+			if k < 0 {
+				return
+			}
+			k += i
+			before, after := last(s[:k], 3), first(s[k+len(brandWord):], 5)
+			switch {
+			case hasAny(before, "from", "unlike", "ditch", "ditched", "dropped", "replaced", "abandoned", "quit", "instead"):
+				from = true
+			case hasAny(before, "to") && hasAny(last(s[:k], 6), "switch", "switched", "moved", "move", "migrated", "went", "back", "came", "switching", "moving"):
+				to = true
+			case hasAny(before, "than", "over", "vs", "versus"):
+				loser = true
+			}
+			if hasAny(after, "than") {
+				winner = true
+			}
+			i = k + len(brandWord)
+		}
+	}
+	for _, s := range []string{
+		"i switched from brandx to otherx", "i moved back to brandx last week", "brandx is faster than otherx",
+		"otherx is slower than brandx", "unlike brandx, it works", "we went to brandx, then from brandx to otherx",
+		"switched over to the new brandx than ever", "brandx", "to brandx", "than brandx than",
+	} {
+		f1, t1, w1, l1 := sides(s)
+		f2, t2, w2, l2 := sidesRef(s)
+		if [4]bool{f1, t1, w1, l1} != [4]bool{f2, t2, w2, l2} {
+			t.Errorf("sides(%q) = %v %v %v %v, want %v %v %v %v", s, f1, t1, w1, l1, f2, t2, w2, l2)
+		}
+	}
+}
+
+// TestLineKindASCII checks lineKind, which reads ASCII without decoding runes, against
+// reading every rune.
+func TestLineKindASCII(t *testing.T) {
+	lineKindRef := func(l string) uint8 {
+		if strings.Count(l, "|") >= 2 {
+			return blockTable
+		}
+		var letters, nonSpace, spaces, syms int
+		for _, r := range l {
+			switch {
+			case unicode.IsSpace(r):
+				spaces++
+				continue
+			case unicode.IsLetter(r):
+				letters++
+			case strings.ContainsRune("{}[]();=<>$\\_/", r):
+				syms++
+			}
+			nonSpace++
+		}
+		if nonSpace < 12 {
+			return blockProse
+		}
+		if letters*10 < nonSpace*6 || syms*8 > nonSpace || (nonSpace >= 60 && spaces*20 < nonSpace) {
+			return blockCode
+		}
+		return blockProse
+	}
+	lines := []string{"func main() { fmt.Println(x[0]); }", "a\u00a0b\u2003c\x85d\ve\ff — ça marche très bien, merci !", "x\xff\xfe = y_z / w;;;;;;;;;;;;"}
+	for _, p := range benchPosts(t) {
+		lines = append(lines, strings.Split(p.text, "\n")...)
+	}
+	for _, l := range lines {
+		for k := 0; k <= len(l); k += 7 {
+			if got, want := lineKind(l[k:]), lineKindRef(l[k:]); got != want {
+				t.Fatalf("lineKind(%q) = %d, want %d", l[k:], got, want)
+			}
 		}
 	}
 }

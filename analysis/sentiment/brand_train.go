@@ -271,6 +271,11 @@ func (m *Model) LoadBrand(r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("sentiment: read brand head: %w", err)
 	}
+	return m.loadBrand(data)
+}
+
+// loadBrand decodes a brand head file; the model keeps nothing of data.
+func (m *Model) loadBrand(data []byte) error {
 	if len(data) < len(brandMagic)+1+4 || string(data[:len(brandMagic)]) != brandMagic || data[len(brandMagic)] != brandVersion {
 		return fmt.Errorf("sentiment: brand head: %w", ErrFormat)
 	}

@@ -60,9 +60,10 @@ type head struct {
 	bias    []float32
 	offset  [3]float32 // decision offsets per label, tuned on dev data
 	invTemp float32    // 1/temperature, fitted so probabilities are calibrated
-	// A loaded head also keeps its weights as the file stores them, q[i] the int8 of w[i] and
-	// lut[q] its value (lut[q[i]] == w[i] exactly): logits reads those, a quarter of the
-	// memory, so more of it stays in cache. nil while training.
+	// A loaded head keeps its weights as the file stores them, q[i] the int8 of weight i and
+	// lut[q] its value: logits reads those, a quarter of the memory of float32s, so more of
+	// it stays in cache. A loaded three-class head has no w (weights gives it); nil while
+	// training.
 	q   []int8
 	lut *[256]float32
 }
@@ -184,9 +185,9 @@ type Doc struct {
 	wholeZ [3]float32 // the whole text's label scores, sarcasm applied
 	scored bool
 	// The brand head's buffers (brand.go).
-	sents []sentence
-	bt    brandText
-	be    *extractor
+	post postInfo
+	bt   brandText
+	be   *extractor
 }
 
 // Parse reads text for scoring. It does not allocate once the model's pool is warm; call
@@ -199,12 +200,14 @@ func (m *Model) Parse(text string) *Doc {
 	d.e.parse(text)
 	d.text = text
 	d.scored = false
+	d.post.ready = false
 	return d
 }
 
 // Release gives d's buffers back to its model; d must not be used after.
 func (d *Doc) Release() {
 	d.text = ""
+	clear(d.bt.post) // its sentences are slices of the text
 	d.m.pool.Put(d)
 }
 
@@ -442,16 +445,17 @@ var (
 // Default returns the model embedded in the binary, loaded once.
 func Default() (*Model, error) {
 	defaultOnce.Do(func() {
-		defaultModel, defaultErr = Load(bytes.NewReader(embedded))
+		// Decoded in place: a copy of the files would be 5 MB more to allocate at start-up.
+		defaultModel, defaultErr = load(embedded)
 		if defaultErr == nil && len(embeddedBrand) > 0 {
-			defaultErr = defaultModel.LoadBrand(bytes.NewReader(embeddedBrand))
+			defaultErr = defaultModel.loadBrand(embeddedBrand)
 		}
 	})
 	return defaultModel, defaultErr
 }
 
 // Base returns a new copy of the embedded model without its brand head, for training one.
-func Base() (*Model, error) { return Load(bytes.NewReader(embedded)) }
+func Base() (*Model, error) { return load(embedded) }
 
 // File format (little endian):
 //
@@ -481,6 +485,11 @@ func Load(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sentiment: read model: %w", err)
 	}
+	return load(data)
+}
+
+// load decodes a model file; the model keeps nothing of data.
+func load(data []byte) (*Model, error) {
 	if len(data) < len(magic)+1+4 || string(data[:len(magic)]) != magic || data[len(magic)] < 2 || data[len(magic)] > formatVersion {
 		return nil, ErrFormat
 	}
@@ -546,22 +555,41 @@ func (d *decoder) take(n int) []byte {
 	d.b = d.b[n:]
 	return p
 }
+
+// rows reads n rows of len(dst)/buckets int8s, each after the uvarint delta of its bucket
+// from the last one's, into dst at its bucket. A bucket past the last is an error; a short
+// read is d.err, for the caller to report. It reads from a local slice: the hot loop of
+// loading a model, it would otherwise store d.b, with a write barrier while the collector
+// runs, on every row.
+func (d *decoder) rows(n uint32, dst []int8, buckets uint64) error {
+	if d.err != nil {
+		return nil
+	}
+	width := len(dst) / int(buckets)
+	b, idx := d.b, uint64(0)
+	for i := uint32(0); i < n; i++ {
+		delta, k := binary.Uvarint(b)
+		if k <= 0 || len(b)-k < width {
+			d.err = io.ErrUnexpectedEOF
+			break
+		}
+		if idx += delta; idx >= buckets {
+			return fmt.Errorf("sentiment: bucket %d out of range: %w", idx, ErrFormat)
+		}
+		row := dst[idx*uint64(width) : (idx+1)*uint64(width)]
+		for c, q := range b[k : k+width] {
+			row[c] = int8(q)
+		}
+		b = b[k+width:]
+	}
+	d.b = b
+	return nil
+}
+
 func (d *decoder) byte() byte   { return d.take(1)[0] }
 func (d *decoder) u32() uint32  { return binary.LittleEndian.Uint32(d.take(4)) }
 func (d *decoder) u64() uint64  { return binary.LittleEndian.Uint64(d.take(8)) }
 func (d *decoder) f32() float32 { return math.Float32frombits(d.u32()) }
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = io.ErrUnexpectedEOF
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
 
 // WriteTo writes the model in the format Load reads. The bytes depend only on the model's
 // contents, so the same training run gives the same file.
@@ -623,7 +651,8 @@ func encodeHead(buf *bytes.Buffer, h *head) {
 	buf.WriteByte(h.bits)
 	buf.WriteByte(byte(h.k))
 	buf.Write(h.groups)
-	scale := h.scale()
+	w := h.weights()
+	scale := weightScale(w)
 	f32(scale)
 	for _, v := range h.bias {
 		f32(v)
@@ -635,10 +664,10 @@ func encodeHead(buf *bytes.Buffer, h *head) {
 	var rows bytes.Buffer
 	n, prev := uint32(0), uint64(0)
 	q := make([]byte, h.k)
-	for i := 0; i < len(h.w)/h.k; i++ {
+	for i := 0; i < len(w)/h.k; i++ {
 		zero := true
 		for c := range q {
-			q[c] = byte(quantize(h.w[i*h.k+c], scale))
+			q[c] = byte(quantize(w[i*h.k+c], scale))
 			zero = zero && q[c] == 0
 		}
 		if zero {
@@ -665,7 +694,12 @@ func decodeHead(d *decoder, h *head) error {
 			return fmt.Errorf("sentiment: class %d in label %d: %w", c, groups[c], ErrFormat)
 		}
 	}
-	*h = newHead(bits, groups)
+	// A three-class head reads q alone (logits): leaving w out saves 20 MB and most of the
+	// load time of the embedded model.
+	*h = head{bits: bits, k: k, groups: groups, bias: make([]float32, k), invTemp: 1}
+	if k != 3 {
+		h.w = make([]float32, k<<bits)
+	}
 	scale := d.f32()
 	for c := range h.bias {
 		h.bias[c] = d.f32()
@@ -675,29 +709,37 @@ func decodeHead(d *decoder, h *head) error {
 	}
 	h.invTemp = d.f32()
 	rows := d.u32()
-	idx := uint64(0)
-	h.q, h.lut = make([]int8, len(h.w)), new([256]float32)
+	h.q, h.lut = make([]int8, k<<bits), new([256]float32)
 	for q := range h.lut {
 		h.lut[q] = dequantize(int8(uint8(q)), scale)
 	}
-	for i := uint32(0); i < rows && d.err == nil; i++ {
-		idx += d.uvarint()
-		if idx >= 1<<h.bits {
-			return fmt.Errorf("sentiment: bucket %d out of range: %w", idx, ErrFormat)
-		}
-		for c := 0; c < k; c++ {
-			q := int8(d.byte())
-			h.q[idx*uint64(k)+uint64(c)] = q
-			h.w[idx*uint64(k)+uint64(c)] = h.lut[uint8(q)]
-		}
+	if err := d.rows(rows, h.q, 1<<h.bits); err != nil {
+		return err
 	}
-	return nil // a short read is d.err, reported by the caller
+	for i := range h.w {
+		h.w[i] = h.lut[uint8(h.q[i])]
+	}
+	return nil
+}
+
+// weights returns the head's weights: w, or a loaded head's values of q.
+func (h *head) weights() []float32 {
+	if h.w != nil || h.q == nil {
+		return h.w
+	}
+	w := make([]float32, len(h.q))
+	for i, q := range h.q {
+		w[i] = h.lut[uint8(q)]
+	}
+	return w
 }
 
 // scale is the largest absolute weight.
-func (h *head) scale() float32 {
+func (h *head) scale() float32 { return weightScale(h.weights()) }
+
+func weightScale(w []float32) float32 {
 	var mx float32
-	for _, v := range h.w {
+	for _, v := range w {
 		mx = max(mx, v, -v)
 	}
 	if mx == 0 {

@@ -522,17 +522,8 @@ func decodeNet(d *decoder) (*net, error) {
 	}
 	n.setScale(d.f32())
 	n.emb = make([]int8, n.dim<<n.bits)
-	rows := d.u32()
-	idx := uint64(0)
-	for i := uint32(0); i < rows && d.err == nil; i++ {
-		idx += d.uvarint()
-		if idx >= 1<<n.bits {
-			return nil, fmt.Errorf("sentiment: net bucket %d out of range: %w", idx, ErrFormat)
-		}
-		row := d.take(n.dim)
-		for k, v := range row {
-			n.emb[idx*uint64(n.dim)+uint64(k)] = int8(v)
-		}
+	if err := d.rows(d.u32(), n.emb, 1<<n.bits); err != nil {
+		return nil, err
 	}
 	return n, nil
 }

@@ -125,15 +125,29 @@ func lineKind(l string) uint8 {
 		return blockTable
 	}
 	var letters, nonSpace, spaces, syms int
-	for _, r := range l {
+	for i := 0; i < len(l); {
+		if c := l[i]; c < utf8.RuneSelf { // ASCII, most of any line: no decoding, no tables
+			i++
+			switch {
+			case c == ' ' || c >= '\t' && c <= '\r':
+				spaces++
+				continue
+			case isASCIILetter(c):
+				letters++
+			case isCodeSymbol(rune(c)):
+				syms++
+			}
+			nonSpace++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(l[i:])
+		i += size
 		switch {
 		case unicode.IsSpace(r):
 			spaces++
 			continue
 		case unicode.IsLetter(r):
 			letters++
-		case strings.ContainsRune("{}[]();=<>$\\_/", r):
-			syms++
 		}
 		nonSpace++
 	}
@@ -146,14 +160,31 @@ func lineKind(l string) uint8 {
 	return blockProse
 }
 
+// isCodeSymbol reports whether r is one of { } [ ] ( ) ; = < > $ \ _ /, which are frequent in
+// code (a switch, not strings.ContainsRune, as it is asked of every rune of a post).
+func isCodeSymbol(r rune) bool {
+	switch r {
+	case '{', '}', '[', ']', '(', ')', ';', '=', '<', '>', '$', '\\', '_', '/':
+		return true
+	}
+	return false
+}
+
 // appendSentences appends the sentences of the line text[lo:hi], a block of prose kind.
 func appendSentences(dst []sentence, text string, lo, hi int, line int32, kind uint8) []sentence {
 	start := lo
 	for i := lo; i < hi; {
-		r, size := utf8.DecodeRuneInString(text[i:hi])
-		i += size
-		if !isSentenceEnd(r) {
-			continue
+		if c := text[i]; c < utf8.RuneSelf { // ASCII: no decoding
+			i++
+			if c != '.' && c != '!' && c != '?' {
+				continue
+			}
+		} else {
+			r, size := utf8.DecodeRuneInString(text[i:hi])
+			i += size
+			if !isSentenceEnd(r) {
+				continue
+			}
 		}
 		for i < hi {
 			r2, s2 := utf8.DecodeRuneInString(text[i:hi])
