@@ -42,6 +42,9 @@ type BrandResult struct {
 	Sentiment Sentiment `json:"sentiment"`
 	// Unattended is true when none of the brand's accounts posted in the mention's thread.
 	Unattended bool `json:"unattended"`
+	// InThread is true when the mention does not name the brand but replies in a thread that
+	// does (collectors.Mention.ThreadBrands); its sentiment is then that of the whole reply.
+	InThread bool `json:"in_thread,omitempty"`
 }
 
 // Result is a mention with what analysis found in it. Its JSON is the Mention JSON of CONTRACTS.md.
@@ -239,6 +242,12 @@ func (a *Analyzer) match(r *Result, always bool) {
 			r.Topics = append(r.Topics, a.topics[m.Query-len(a.brands)].Name)
 		}
 	}
+	named := len(r.Brands)
+	for _, tb := range r.ThreadBrands {
+		if i := a.brandIndex(tb); i >= 0 && !hasBrand(r.Brands, a.brands[i].Name) {
+			r.Brands = append(r.Brands, BrandResult{Name: a.brands[i].Name, InThread: true})
+		}
+	}
 	if r.Brands == nil {
 		r.Brands = []BrandResult{}
 	}
@@ -246,7 +255,7 @@ func (a *Analyzer) match(r *Result, always bool) {
 		r.Topics = []string{}
 	}
 	if always || r.Matched() {
-		a.score(r, text, sc)
+		a.score(r, text, sc, named)
 	}
 	clear(sc.targets) // drop the matcher's spans
 	scratchPool.Put(sc)
@@ -260,9 +269,29 @@ type scratch struct {
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-// score sets the sentiment of the whole text and toward each brand, whose spans are
-// sc.targets.
-func (a *Analyzer) score(r *Result, text string, sc *scratch) {
+// brandIndex returns the index of the configured brand called name (case-insensitive), or -1.
+func (a *Analyzer) brandIndex(name string) int {
+	for i := range a.brands {
+		if strings.EqualFold(a.brands[i].Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func hasBrand(bs []BrandResult, name string) bool {
+	for _, b := range bs {
+		if b.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// score sets the sentiment of the whole text and toward each brand: the first named brands
+// where their query matched (their spans are sc.targets), the rest in their thread only, which
+// get the sentiment of the whole reply.
+func (a *Analyzer) score(r *Result, text string, sc *scratch, named int) {
 	if a.scorer == nil {
 		r.Sentiment = Sentiment{Label: Neutral}
 		for i := range r.Brands {
@@ -282,7 +311,11 @@ func (a *Analyzer) score(r *Result, text string, sc *scratch) {
 	}
 	r.Sentiment, sc.out = a.scorer.ScoreBrands(text, r.Title != "" && r.Text != "", sc.targets, sc.out[:0])
 	for i := range r.Brands {
-		r.Brands[i].Sentiment = sc.out[i]
+		if i < named {
+			r.Brands[i].Sentiment = sc.out[i]
+		} else {
+			r.Brands[i].Sentiment = r.Sentiment
+		}
 	}
 }
 

@@ -79,3 +79,27 @@ func TestSentimentOnePass(t *testing.T) {
 		}
 	}
 }
+
+// A reply in a brand's thread that does not name the brand is a mention of it (ThreadBrands,
+// set by collectors that follow a brand's threads), read with the whole reply's sentiment.
+func TestThreadBrands(t *testing.T) {
+	brands := []collectors.Brand{{Name: "Ollama", Query: "ollama"}, {Name: "LM Studio", Query: `"lm studio"`}}
+	an, err := analysis.NewDefault(brands, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Real replies from an r/ollama thread about a failing update.
+	r := an.Analyze(collectors.Mention{ID: "c1", Text: "Same here, it crashes every time I load a model since the update. Really frustrating.",
+		ThreadBrands: []string{"ollama", "Unknown Brand"}})
+	if len(r.Brands) != 1 || r.Brands[0].Name != "Ollama" || !r.Brands[0].InThread {
+		t.Fatalf("brands = %+v, want Ollama in thread only", r.Brands)
+	}
+	if r.Brands[0].Sentiment != r.Sentiment || r.Sentiment.Label != analysis.Negative {
+		t.Errorf("in-thread sentiment %v, whole %v; want the whole reply's, negative", r.Brands[0].Sentiment, r.Sentiment)
+	}
+	// A reply that names a brand is read as a named mention of it, once.
+	r = an.Analyze(collectors.Mention{ID: "c2", Text: "Switched to LM Studio, it just works.", ThreadBrands: []string{"LM Studio", "Ollama"}})
+	if len(r.Brands) != 2 || r.Brands[0].Name != "LM Studio" || r.Brands[0].InThread || r.Brands[1].Name != "Ollama" || !r.Brands[1].InThread {
+		t.Errorf("brands = %+v, want LM Studio named, then Ollama in thread", r.Brands)
+	}
+}

@@ -38,6 +38,10 @@ type Mention struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Score is the engagement the source reports (upvotes, points, likes).
 	Score int `json:"score"`
+	// ThreadBrands are brands named earlier in the item's thread, set by a collector that follows
+	// a brand's thread: a reply there talks about the brand without repeating its name, and is
+	// kept as a mention of each of these brands (analysis scores it as one).
+	ThreadBrands []string `json:"thread_brands,omitempty"`
 }
 
 // Limits on stored fields keep one hostile item from bloating the store.
