@@ -57,13 +57,9 @@ func runAnalyze(ctx context.Context, m *Main, args []string) error {
 		brands, topics = cfg.Brands, cfg.Topics
 	}
 	for _, f := range brandFlags {
-		name, query, ok := strings.Cut(f, "=")
-		b := collectors.Brand{Name: strings.TrimSpace(name), Query: query}
-		if !ok {
-			return usagef("--brand %q: want 'Name=QUERY'", f)
-		}
-		if err := b.Validate(); err != nil {
-			return usagef("--brand %q: %w", f, err)
+		b, err := parseBrandFlag(f)
+		if err != nil {
+			return err
 		}
 		brands = append(brands, b)
 	}
@@ -234,4 +230,17 @@ func (l *lineReader) next() ([]byte, int, error) {
 		l.line++
 		return buf, l.line, nil
 	}
+}
+
+// parseBrandFlag reads a --brand 'Name=QUERY' flag.
+func parseBrandFlag(f string) (collectors.Brand, error) {
+	name, query, ok := strings.Cut(f, "=")
+	b := collectors.Brand{Name: strings.TrimSpace(name), Query: query}
+	if !ok {
+		return b, usagef("--brand %q: want 'Name=QUERY'", f)
+	}
+	if err := b.Validate(); err != nil {
+		return b, usagef("--brand %q: %w", f, err)
+	}
+	return b, nil
 }

@@ -53,13 +53,9 @@ func runEval(ctx context.Context, m *Main, args []string) error {
 	}
 	brands := cfg.Brands
 	for _, f := range brandFlags {
-		name, query, ok := strings.Cut(f, "=")
-		b := collectors.Brand{Name: strings.TrimSpace(name), Query: query}
-		if !ok {
-			return usagef("--brand %q: want 'Name=QUERY'", f)
-		}
-		if err := b.Validate(); err != nil {
-			return usagef("--brand %q: %w", f, err)
+		b, err := parseBrandFlag(f)
+		if err != nil {
+			return err
 		}
 		brands = withBrand(brands, b)
 	}
