@@ -45,7 +45,9 @@ type Collector struct {
 	BaseURL string `yaml:"base_url" json:"base_url"`
 	// Backfill bounds how far back the first poll of a term reads.
 	Backfill collectors.Duration `yaml:"backfill" json:"backfill"`
-	// Lag is how far behind the cursor each poll looks again, for items Algolia indexes late.
+	// Lag is how far behind the cursor each poll looks again, for items Algolia indexes late
+	// (an hour or more after they were written, at times). The cursor keeps the ids seen
+	// within Lag of it, so the overlap hands nothing over twice.
 	Lag collectors.Duration `yaml:"lag" json:"lag"`
 	// Tags selects the item types (Algolia tag syntax).
 	Tags string `yaml:"tags" json:"tags"`
@@ -87,7 +89,7 @@ func New() *Collector {
 		Every:    collectors.Duration(2 * time.Minute),
 		BaseURL:  DefaultBaseURL,
 		Backfill: collectors.Duration(24 * time.Hour),
-		Lag:      collectors.Duration(10 * time.Minute),
+		Lag:      collectors.Duration(2 * time.Hour),
 		Tags:     "(story,comment)",
 		MaxPages: maxHits / hitsPerPage,
 		Timeout:  collectors.Duration(httpfetch.DefaultTimeout),
