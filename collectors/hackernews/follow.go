@@ -200,7 +200,9 @@ func (c *Collector) follow(m *collectors.Mention, now time.Time) {
 func (c *Collector) followThreads(ctx context.Context, sink collectors.Sink, emitted map[string]bool) {
 	now := c.now()
 	for id, f := range c.state.Threads {
-		if f.Until <= now.Unix() {
+		// A brand no longer configured is no longer followed.
+		f.Brands = slices.DeleteFunc(f.Brands, func(b string) bool { return !slices.Contains(c.followNames, b) })
+		if f.Until <= now.Unix() || len(f.Brands) == 0 || c.FollowFor.D() == 0 {
 			delete(c.state.Threads, id)
 		}
 	}

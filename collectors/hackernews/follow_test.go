@@ -375,6 +375,21 @@ func TestFollowWindowAndFailures(t *testing.T) {
 	if len(c.state.Threads) != 0 {
 		t.Errorf("still following %d items after the window", len(c.state.Threads))
 	}
+	// A brand taken out of the config is no longer followed.
+	h.setNow(clk, start)
+	c2 := newFollower(t, h, clk, func(c *Collector) { c.Tags = "story" })
+	if err := c2.Collect(context.Background(), &contextSink{}); err != nil || len(c2.state.Threads) != 1 {
+		t.Fatalf("Collect = %v, following %d", err, len(c2.state.Threads))
+	}
+	c2.SetBrands([]collectors.Brand{{Name: "Harris", Query: "harris"}})
+	h.setNow(clk, start+3600)
+	h.requests()
+	if err := c2.Collect(context.Background(), &contextSink{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.requests(); len(c2.state.Threads) != 0 || len(r) != 0 {
+		t.Errorf("following %d items after the brand went, %d requests", len(c2.state.Threads), len(r))
+	}
 	checkIDs(t, sink.ids(), h.want("story", c.FollowDepth, h.root.CreatedAtI+47*3600, c.FollowFor.D()))
 }
 

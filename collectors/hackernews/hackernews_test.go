@@ -321,11 +321,16 @@ func TestLeaksNoSecret(t *testing.T) {
 
 func TestInitErrorsNameTheKey(t *testing.T) {
 	for key, mutate := range map[string]func(*Collector){
-		"base_url":  func(c *Collector) { c.BaseURL = "hn.algolia.com" },
-		"every":     func(c *Collector) { c.Every = collectors.Duration(time.Second) },
-		"lag":       func(c *Collector) { c.Lag = collectors.Duration(48 * time.Hour) },
-		"max_pages": func(c *Collector) { c.MaxPages = 0 },
-		"tags":      func(c *Collector) { c.Tags = " " },
+		"base_url":       func(c *Collector) { c.BaseURL = "hn.algolia.com" },
+		"every":          func(c *Collector) { c.Every = collectors.Duration(time.Second) },
+		"lag":            func(c *Collector) { c.Lag = collectors.Duration(48 * time.Hour) },
+		"max_pages":      func(c *Collector) { c.MaxPages = 0 },
+		"tags":           func(c *Collector) { c.Tags = " " },
+		"follow_for":     func(c *Collector) { c.FollowFor = collectors.Duration(30 * 24 * time.Hour) },
+		"follow_depth":   func(c *Collector) { c.FollowDepth = 0 },
+		"follow_every":   func(c *Collector) { c.FollowEvery = collectors.Duration(time.Minute) },
+		"follow_fetches": func(c *Collector) { c.FollowFetches = 0 },
+		"follow_max":     func(c *Collector) { c.FollowMax = 0 },
 	} {
 		c := New()
 		mutate(c)
