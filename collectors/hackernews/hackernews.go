@@ -45,7 +45,9 @@ type Collector struct {
 	BaseURL string `yaml:"base_url" json:"base_url"`
 	// Backfill bounds how far back the first poll of a term reads.
 	Backfill collectors.Duration `yaml:"backfill" json:"backfill"`
-	// Lag is how far behind the cursor each poll looks again, for items Algolia indexes late.
+	// Lag is how far behind the cursor each poll looks again, for items Algolia indexes late
+	// (an hour or more after they were written, at times). The cursor keeps the ids seen
+	// within Lag of it, so the overlap hands nothing over twice.
 	Lag collectors.Duration `yaml:"lag" json:"lag"`
 	// Tags selects the item types (Algolia tag syntax).
 	Tags string `yaml:"tags" json:"tags"`
@@ -54,6 +56,18 @@ type Collector struct {
 	// Timeout bounds one HTTP request; MaxBytes one response body.
 	Timeout  collectors.Duration `yaml:"timeout" json:"timeout"`
 	MaxBytes int64               `yaml:"max_bytes" json:"max_bytes"`
+	// FollowFor is how long after a story or comment that names a brand its replies are
+	// followed (see follow.go); 0 turns following off.
+	FollowFor collectors.Duration `yaml:"follow_for" json:"follow_for"`
+	// FollowDepth bounds how many levels of replies below that item are read.
+	FollowDepth int `yaml:"follow_depth" json:"follow_depth"`
+	// FollowEvery is how often one followed item's replies are read again.
+	FollowEvery collectors.Duration `yaml:"follow_every" json:"follow_every"`
+	// FollowFetches bounds the reply-tree requests of one poll.
+	FollowFetches int `yaml:"follow_fetches" json:"follow_fetches"`
+	// FollowMax bounds the items followed at once; past it, the one whose time runs out
+	// first stops being followed.
+	FollowMax int `yaml:"follow_max" json:"follow_max"`
 
 	mu      sync.Mutex
 	fetch   *httpfetch.Fetcher
@@ -63,11 +77,20 @@ type Collector struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	started bool
+
+	// brands, when set, name the followed brands; followNames[i] names followMatch's query i.
+	brands      []collectors.Brand
+	followNames []string
+	followMatch *collectors.Matcher
+	anyMatch    *collectors.Matcher
+	// followHold is when following may resume after a rate limit.
+	followHold time.Time
 }
 
-// state holds one cursor per search term.
+// state holds one cursor per search term and the items whose replies are followed.
 type state struct {
-	Terms map[string]*cursor `json:"terms,omitempty"`
+	Terms   map[string]*cursor   `json:"terms,omitempty"`
+	Threads map[string]*followed `json:"threads,omitempty"`
 }
 
 // cursor is the newest created_at_i seen for a term, plus the ids seen within Lag of it, so
@@ -87,13 +110,20 @@ func New() *Collector {
 		Every:    collectors.Duration(2 * time.Minute),
 		BaseURL:  DefaultBaseURL,
 		Backfill: collectors.Duration(24 * time.Hour),
-		Lag:      collectors.Duration(10 * time.Minute),
+		Lag:      collectors.Duration(2 * time.Hour),
 		Tags:     "(story,comment)",
 		MaxPages: maxHits / hitsPerPage,
 		Timeout:  collectors.Duration(httpfetch.DefaultTimeout),
 		MaxBytes: httpfetch.DefaultMaxBytes,
-		now:      time.Now,
-		logger:   slog.New(slog.DiscardHandler),
+
+		FollowFor:     collectors.Duration(defaultFollowFor),
+		FollowDepth:   defaultFollowDepth,
+		FollowEvery:   collectors.Duration(defaultFollowEvery),
+		FollowFetches: defaultFollowFetches,
+		FollowMax:     defaultFollowMax,
+
+		now:    time.Now,
+		logger: slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -124,6 +154,16 @@ func (c *Collector) Init() error {
 		return errors.New("timeout: must be positive")
 	case c.MaxBytes <= 0:
 		return errors.New("max_bytes: must be positive")
+	case c.FollowFor.D() < 0 || c.FollowFor.D() > maxFollowFor:
+		return errors.New("follow_for: must be between 0 (off) and 14d")
+	case c.FollowDepth < 1 || c.FollowDepth > 100:
+		return errors.New("follow_depth: must be between 1 and 100")
+	case c.FollowEvery.D() < c.Every.D():
+		return errors.New("follow_every: must be at least every")
+	case c.FollowFetches < 1 || c.FollowFetches > 100:
+		return errors.New("follow_fetches: must be between 1 and 100")
+	case c.FollowMax < 1 || c.FollowMax > 10000:
+		return errors.New("follow_max: must be between 1 and 10000")
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	c.base = u
@@ -145,6 +185,7 @@ func (c *Collector) SetWatch(w collectors.Watch) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.watch = w
+	c.compileLocked()
 }
 
 // Interval implements collectors.Scheduled.
@@ -186,7 +227,8 @@ func (c *Collector) terms() []string {
 
 // Collect implements collectors.Collector. Each term is searched on its own; a term that fails
 // keeps its cursor and is reported through sink.Error, and the poll fails only when every term
-// failed. A rate limit stops the poll.
+// failed. A rate limit stops the poll. Then the replies of followed items that are due are read
+// (see follow.go); their failures never fail the poll.
 func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	if c.base == nil {
 		if err := c.Init(); err != nil {
@@ -225,7 +267,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 			if ok == 0 || ctx.Err() != nil {
 				return err
 			}
-			c.logger.Info("rate limited; the remaining terms wait for the next poll", "error", err)
+			c.logger.Info("rate limited; the remaining terms and followed threads wait for the next poll", "error", err)
 			return nil
 		}
 		sink.Error(err)
@@ -235,6 +277,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	if ok == 0 && len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	c.followThreads(ctx, sink, emitted)
 	return nil
 }
 
@@ -337,6 +380,7 @@ func (c *Collector) pollTerm(ctx context.Context, term string, sink collectors.S
 		if !emitted[m.ID] {
 			emitted[m.ID] = true
 			sink.Add(m)
+			c.follow(&m, now)
 		}
 	}
 	next := &cursor{Newest: newest, Seen: map[string]int64{}}

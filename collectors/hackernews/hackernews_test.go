@@ -21,7 +21,8 @@ import (
 
 // algolia replays the recorded comment hits of story 25015967 the way search_by_date serves
 // them: newest first, filtered by numericFilters, paged by hitsPerPage and page. Hits newer
-// than visibleUntil, or listed in hidden, are not indexed yet.
+// than visibleUntil, or listed in hidden, are not indexed yet; a hit with a delay is indexed
+// that many seconds after it was created.
 type algolia struct {
 	mu           sync.Mutex
 	hits         []json.RawMessage
@@ -29,6 +30,7 @@ type algolia struct {
 	ids          []string
 	visibleUntil int64
 	hidden       map[string]bool
+	delay        map[string]int64
 	queries      []string
 }
 
@@ -40,7 +42,7 @@ func newAlgolia(t *testing.T) *algolia {
 	if err := json.Unmarshal(collectortest.ReadFile(t, "testdata/algolia_comments_25015967.json"), &r); err != nil {
 		t.Fatal(err)
 	}
-	a := &algolia{hits: r.Hits, hidden: map[string]bool{}}
+	a := &algolia{hits: r.Hits, hidden: map[string]bool{}, delay: map[string]int64{}}
 	for _, raw := range r.Hits {
 		var h hit
 		if err := json.Unmarshal(raw, &h); err != nil {
@@ -66,7 +68,7 @@ func (a *algolia) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	page, _ := strconv.Atoi(q.Get("page"))
 	var match []json.RawMessage
 	for i, h := range a.hits {
-		if a.times[i] > since && a.times[i] <= a.visibleUntil && !a.hidden[a.ids[i]] {
+		if a.times[i] > since && a.indexed(i) {
 			match = append(match, h)
 		}
 	}
@@ -76,13 +78,18 @@ func (a *algolia) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"hits": match[from:to], "nbHits": len(match), "page": page, "nbPages": nbPages, "hitsPerPage": per})
 }
 
+// indexed reports whether hit i is in the index at visibleUntil.
+func (a *algolia) indexed(i int) bool {
+	return a.times[i]+a.delay[a.ids[i]] <= a.visibleUntil && !a.hidden[a.ids[i]]
+}
+
 // visible returns the ids a search at this moment can find (after since).
 func (a *algolia) visible(since int64) []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []string
 	for i, id := range a.ids {
-		if a.times[i] > since && a.times[i] <= a.visibleUntil && !a.hidden[id] {
+		if a.times[i] > since && a.indexed(i) {
 			out = append(out, id)
 		}
 	}
@@ -314,11 +321,16 @@ func TestLeaksNoSecret(t *testing.T) {
 
 func TestInitErrorsNameTheKey(t *testing.T) {
 	for key, mutate := range map[string]func(*Collector){
-		"base_url":  func(c *Collector) { c.BaseURL = "hn.algolia.com" },
-		"every":     func(c *Collector) { c.Every = collectors.Duration(time.Second) },
-		"lag":       func(c *Collector) { c.Lag = collectors.Duration(48 * time.Hour) },
-		"max_pages": func(c *Collector) { c.MaxPages = 0 },
-		"tags":      func(c *Collector) { c.Tags = " " },
+		"base_url":       func(c *Collector) { c.BaseURL = "hn.algolia.com" },
+		"every":          func(c *Collector) { c.Every = collectors.Duration(time.Second) },
+		"lag":            func(c *Collector) { c.Lag = collectors.Duration(48 * time.Hour) },
+		"max_pages":      func(c *Collector) { c.MaxPages = 0 },
+		"tags":           func(c *Collector) { c.Tags = " " },
+		"follow_for":     func(c *Collector) { c.FollowFor = collectors.Duration(30 * 24 * time.Hour) },
+		"follow_depth":   func(c *Collector) { c.FollowDepth = 0 },
+		"follow_every":   func(c *Collector) { c.FollowEvery = collectors.Duration(time.Minute) },
+		"follow_fetches": func(c *Collector) { c.FollowFetches = 0 },
+		"follow_max":     func(c *Collector) { c.FollowMax = 0 },
 	} {
 		c := New()
 		mutate(c)
@@ -343,5 +355,77 @@ func TestCommentTextKeepsBlocks(t *testing.T) {
 		if !ok || m.Text != want {
 			t.Errorf("%s: stored text (ok %v)\n%s\nwant\n%s", name, ok, m.Text, want)
 		}
+	}
+}
+
+// TestLateIndexing replays 13 hours of the recorded comments, polled every 5 minutes with a
+// restart half way, while six of them reach the index 12 to 100 minutes after they were
+// written (Algolia's lag, as the held-out replay saw it). With the default lag every comment
+// is handed over exactly once; with the old 10-minute lag all six were lost.
+func TestLateIndexing(t *testing.T) {
+	tests := []struct {
+		name     string
+		lag      time.Duration
+		wantLost int
+	}{
+		{name: "default lag", lag: New().Lag.D(), wantLost: 0},
+		{name: "old 10m lag", lag: 10 * time.Minute, wantLost: 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAlgolia(t)
+			srv := collectortest.NewServer(t)
+			srv.Handle("/api/v1/search_by_date", collectortest.Response{Handler: a.ServeHTTP})
+			late := map[string]int64{}
+			for k, d := range []int64{12, 20, 35, 50, 75, 100} {
+				id := a.ids[100+25*k]
+				a.delay[id] = d * 60
+				late[id] = d
+			}
+			start, end := a.times[len(a.times)-1]-1, a.times[60]
+			clk := &clock{time.Unix(start, 0)}
+			mutate := func(c *Collector) { c.Backfill = collectors.Duration(time.Second); c.Lag = collectors.Duration(tt.lag) }
+			c := newCollector(t, srv, clk, mutate)
+			var got []string
+			for now, polls := start, 0; now <= end+int64(3*time.Hour/time.Second); now, polls = now+300, polls+1 {
+				a.mu.Lock()
+				a.visibleUntil = now
+				a.mu.Unlock()
+				clk.t = time.Unix(now, 0)
+				if polls == 80 { // restart from the stored state
+					st, err := c.State()
+					if err != nil {
+						t.Fatal(err)
+					}
+					c = newCollector(t, srv, clk, mutate)
+					if err := c.SetState(st); err != nil {
+						t.Fatal(err)
+					}
+				}
+				sink := &collectortest.Sink{}
+				if err := c.Collect(context.Background(), sink); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, sink.IDs()...)
+			}
+			var want []string
+			for i, id := range a.ids {
+				if a.times[i] > start && a.times[i] <= end+int64(3*time.Hour/time.Second) {
+					want = append(want, id)
+				}
+			}
+			lost := 0
+			for id := range late {
+				if !slices.Contains(got, id) {
+					lost++
+				}
+			}
+			if lost != tt.wantLost {
+				t.Errorf("%d of %d late comments lost, want %d", lost, len(late), tt.wantLost)
+			}
+			if tt.wantLost == 0 {
+				checkIDs(t, got, want)
+			}
+		})
 	}
 }

@@ -34,3 +34,26 @@ out = {"hits": hits, "nbHits": len(hits), "page": 0, "nbPages": 1, "hitsPerPage"
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "algolia_comments_25015967.json"), "w") as f:
     json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
     f.write("\n")
+
+# algolia_item_25015967.json: the same recorded tree in the layout of the HN Algolia Items API
+# (/api/v1/items/ID: the item with its replies nested in "children"), cut to the story and five
+# of its top-level comment threads (three start by naming Biden, one names him only deeper
+# down, one never does). The story's own text is left out: the recording holds another post's
+# text there (see the fixtures' README).
+KEEP = [25017489, 25017345, 25017349, 25017985, 25017970]
+def item(c, parent):
+    return {
+        "id": c["id"], "created_at": datetime.fromtimestamp(c["time"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "created_at_i": c["time"], "type": "comment", "author": c.get("user"), "title": None, "url": None,
+        "text": c.get("content"), "points": None, "parent_id": parent, "story_id": t["id"], "options": [],
+        "children": [item(k, c["id"]) for k in c.get("comments", [])],
+    }
+story = {
+    "id": t["id"], "created_at": datetime.fromtimestamp(t["time"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    "created_at_i": t["time"], "type": "story", "author": t["user"], "title": t["title"], "url": t["url"],
+    "text": None, "points": t["points"], "parent_id": None, "story_id": t["id"], "options": [],
+    "children": [item(c, t["id"]) for c in t["comments"] if c["id"] in KEEP],
+}
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "algolia_item_25015967.json"), "w") as f:
+    json.dump(story, f, ensure_ascii=False, separators=(",", ":"))
+    f.write("\n")
