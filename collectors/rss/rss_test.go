@@ -190,3 +190,47 @@ func TestFeedURLCredentialsStayOutOfErrors(t *testing.T) {
 		t.Errorf("secret leaked: %v / %s", err, c.InstanceName())
 	}
 }
+
+// TestCacheControlMaxAge: a feed served with Cache-Control max-age is not asked for again
+// before it expires (the poll is skipped as not modified), at most for MaxFreshness; a 304
+// moves Last-Modified on and renews the freshness; both survive a restart.
+func TestCacheControlMaxAge(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	srv.Handle("/feed",
+		collectortest.Response{File: "testdata/small_atom.xml", Header: http.Header{"Cache-Control": {"public, max-age=900"}, "Last-Modified": {"Mon, 23 Nov 2026 10:00:00 GMT"}}},
+		collectortest.Response{Status: http.StatusNotModified, Header: http.Header{"Cache-Control": {"max-age=86400"}, "Last-Modified": {"Mon, 23 Nov 2026 11:00:00 GMT"}}},
+		collectortest.Response{Status: http.StatusNotModified})
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	c := newCollector(t, srv.URL+"/feed")
+	c.now = func() time.Time { return now }
+	poll := func(c *Collector) error { return c.Collect(context.Background(), &collectortest.Sink{}) }
+	if err := poll(c); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(5 * time.Minute) // the configured interval: the feed is fresh for 10 more minutes
+	if err := poll(c); !errors.Is(err, collectors.ErrNotModified) || srv.Count("/feed") != 1 {
+		t.Fatalf("poll within max-age = %v after %d requests, want ErrNotModified without a request", err, srv.Count("/feed"))
+	}
+	now = now.Add(10 * time.Minute)
+	if err := poll(c); !errors.Is(err, collectors.ErrNotModified) || srv.Count("/feed") != 2 {
+		t.Fatalf("poll after max-age = %v after %d requests, want a conditional request", err, srv.Count("/feed"))
+	}
+	// The 304 said a day: that counts as MaxFreshness, and the new Last-Modified is kept.
+	st, _ := c.State()
+	c2 := newCollector(t, srv.URL+"/feed")
+	c2.now = func() time.Time { return now }
+	if err := c2.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(MaxFreshness - time.Minute)
+	if err := poll(c2); !errors.Is(err, collectors.ErrNotModified) || srv.Count("/feed") != 2 {
+		t.Fatalf("poll within the capped max-age = %v after %d requests", err, srv.Count("/feed"))
+	}
+	now = now.Add(2 * time.Minute)
+	if err := poll(c2); !errors.Is(err, collectors.ErrNotModified) || srv.Count("/feed") != 3 {
+		t.Fatalf("poll after the capped max-age = %v after %d requests", err, srv.Count("/feed"))
+	}
+	if got := srv.Requests()[2].Header.Get("If-Modified-Since"); got != "Mon, 23 Nov 2026 11:00:00 GMT" {
+		t.Errorf("If-Modified-Since after a 304 with a new Last-Modified = %q", got)
+	}
+}
