@@ -7,22 +7,34 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"mime"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/overhear/overhear/collectors"
 )
 
-// Parse parses a feed of any supported format, detecting it from the content.
-func Parse(body []byte) (*gofeed.Feed, error) {
+// Parse parses a feed of any supported format, detecting it from the content. It is
+// ParseContentType without an HTTP Content-Type.
+func Parse(body []byte) (*gofeed.Feed, error) { return ParseContentType(body, "") }
+
+// ParseContentType parses a feed served with the given HTTP Content-Type header (empty when
+// unknown). The document's encoding is, in order: a byte-order mark; the encoding in the XML
+// declaration; the charset parameter of contentType; UTF-8 when the bytes are valid UTF-8;
+// else Windows-1252. A charset label that contradicts valid UTF-8 bytes full of non-ASCII text
+// (a server that labels everything ISO-8859-1) loses to the bytes.
+func ParseContentType(body []byte, contentType string) (*gofeed.Feed, error) {
+	body = decodeBOM(body)
 	body = bytes.TrimLeft(body, "\ufeff \t\r\n")
 	if len(body) == 0 {
 		return nil, fmt.Errorf("feedreader: empty document")
 	}
+	body = httpCharset(body, contentType)
 	body = sniffCharset(body)
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
@@ -32,6 +44,94 @@ func Parse(body []byte) (*gofeed.Feed, error) {
 		return nil, fmt.Errorf("feedreader: parse: %w", err)
 	}
 	return feed, nil
+}
+
+// decodeBOM converts a UTF-16 document with a byte-order mark to UTF-8; the XML decoder
+// reads only ASCII-compatible encodings.
+func decodeBOM(body []byte) []byte {
+	var label string
+	switch {
+	case bytes.HasPrefix(body, []byte{0xFE, 0xFF}):
+		label = "utf-16be"
+	case bytes.HasPrefix(body, []byte{0xFF, 0xFE}):
+		label = "utf-16le"
+	default:
+		return body
+	}
+	enc, _ := charset.Lookup(label)
+	out, err := enc.NewDecoder().Bytes(body[2:])
+	if err != nil {
+		return body
+	}
+	return dropDeclaredEncoding(out)
+}
+
+// httpCharset decodes body from the charset of an HTTP Content-Type when the document does
+// not declare its own encoding (an XML declaration's encoding wins, as feed readers and
+// RFC 7303's practice have it). The result is UTF-8 without an encoding declaration.
+func httpCharset(body []byte, contentType string) []byte {
+	if contentType == "" || declaredEncoding(body) != "" {
+		return body
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil || params["charset"] == "" {
+		return body
+	}
+	enc, name := charset.Lookup(params["charset"])
+	if enc == nil || name == "utf-8" {
+		return body // unknown labels and UTF-8 are left to sniffCharset
+	}
+	if utf8.Valid(body) {
+		// ASCII reads the same in every charset that might be labelled; non-ASCII text that
+		// is valid UTF-8 is UTF-8 in practice, whatever the server's default charset says.
+		return body
+	}
+	out, err := enc.NewDecoder().Bytes(body)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// declaredEncoding returns the encoding named in the document's XML declaration, lower case.
+func declaredEncoding(body []byte) string {
+	if !bytes.HasPrefix(body, []byte("<?xml")) {
+		return ""
+	}
+	end := bytes.Index(body, []byte("?>"))
+	if end < 0 {
+		return ""
+	}
+	decl := bytes.ToLower(body[:end])
+	i := bytes.Index(decl, []byte("encoding"))
+	if i < 0 {
+		return ""
+	}
+	rest := bytes.TrimLeft(decl[i+len("encoding"):], " \t\r\n")
+	rest, ok := bytes.CutPrefix(rest, []byte("="))
+	if !ok {
+		return ""
+	}
+	rest = bytes.TrimLeft(rest, " \t\r\n")
+	if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
+		return ""
+	}
+	q := rest[0]
+	rest = rest[1:]
+	if j := bytes.IndexByte(rest, q); j >= 0 {
+		return string(rest[:j])
+	}
+	return ""
+}
+
+// dropDeclaredEncoding removes the encoding from the XML declaration of a document already
+// converted to UTF-8, so the XML decoder does not convert it a second time.
+func dropDeclaredEncoding(body []byte) []byte {
+	if declaredEncoding(body) == "" {
+		return body
+	}
+	end := bytes.Index(body, []byte("?>"))
+	return append([]byte(`<?xml version="1.0"`), body[end:]...)
 }
 
 // sniffCharset converts a document that is not UTF-8 and does not declare its encoding from

@@ -143,7 +143,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		c.state.FreshUntil = freshUntil(now, resp.MaxAge)
 		return collectors.ErrNotModified
 	}
-	feed, err := feedreader.Parse(resp.Body)
+	feed, err := feedreader.ParseContentType(resp.Body, resp.Header.Get("Content-Type"))
 	if err != nil {
 		return fmt.Errorf("rss: poll %s: %w", c.InstanceName(), err)
 	}

@@ -234,3 +234,20 @@ func TestCacheControlMaxAge(t *testing.T) {
 		t.Errorf("If-Modified-Since after a 304 with a new Last-Modified = %q", got)
 	}
 }
+
+// TestCharsetFromContentType: a feed whose charset is only in the HTTP Content-Type (the
+// recorded windows-1251 feed without its encoding declaration) is decoded with it.
+func TestCharsetFromContentType(t *testing.T) {
+	b := collectortest.ReadFile(t, "../feedreader/testdata/encoding_WINDOWS-1251.xml")
+	b = bytes.Replace(b, []byte(` encoding="windows-1251"`), nil, 1)
+	srv := collectortest.NewServer(t)
+	srv.Handle("/feed", collectortest.Response{Body: b, Header: http.Header{"Content-Type": {"application/rss+xml; charset=windows-1251"}}})
+	sink := &collectortest.Sink{}
+	if err := newCollector(t, srv.URL+"/feed").Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	ms := sink.Mentions()
+	if len(ms) != 50 || ms[0].Title != "Цитата #17703" || ms[0].Community != "iBash.Org.Ru" {
+		t.Fatalf("%d mentions, first %q in %q", len(ms), ms[0].Title, ms[0].Community)
+	}
+}
