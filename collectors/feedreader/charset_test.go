@@ -2,6 +2,8 @@ package feedreader
 
 import (
 	"bytes"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -62,4 +64,49 @@ func utf16LE(s string) []byte {
 		b = append(b, byte(u), byte(u>>8))
 	}
 	return b
+}
+
+// TestJSONFeedLenient is the regression test for a JSON Feed with one bad field: rose.json
+// (a real feed) gives every item's tags as a string, and gofeed lost all 84 items to it. A
+// field of the wrong type is now dropped (a string of tags becomes the list), and an item that
+// is not an object is skipped; the other items and fields are kept.
+func TestJSONFeedLenient(t *testing.T) {
+	feed, err := Parse(collectortest.ReadFile(t, "testdata/rose.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(feed.Items) != 84 || feed.Title == "" {
+		t.Fatalf("%d items, title %q; want 84", len(feed.Items), feed.Title)
+	}
+	if it := feed.Items[0]; !slices.Equal(it.Categories, []string{"workflow", "omnifocus"}) || it.Content == "" || it.PublishedParsed == nil {
+		t.Errorf("first item: tags %q, content %d bytes, published %v", it.Categories, len(it.Content), it.PublishedParsed)
+	}
+
+	// One item with a title that is a number and an author that is a string, one that is not
+	// an object: the rest of the recorded inessential.com feed is read.
+	var doc map[string]any
+	if err := json.Unmarshal(collectortest.ReadFile(t, "testdata/inessential.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	items := doc["items"].([]any)
+	items[1].(map[string]any)["title"] = 42
+	items[1].(map[string]any)["author"] = "Brent"
+	items[2] = "not an item"
+	b, _ := json.Marshal(doc)
+	feed, err = Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(feed.Items) != 19 {
+		t.Fatalf("%d items, want 19", len(feed.Items))
+	}
+	if it := feed.Items[1]; it.Title != "" || it.GUID == "" || it.Content == "" {
+		t.Errorf("the item with bad fields: %+v", it)
+	}
+
+	for name, doc := range map[string]string{"truncated": `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1"`, "not an object": `{"a"`} {
+		if _, err := Parse([]byte(doc)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
 }

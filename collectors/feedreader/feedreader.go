@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	jsonfeed "github.com/mmcdole/gofeed/json"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/charmap"
 
@@ -36,6 +38,9 @@ func ParseContentType(body []byte, contentType string) (*gofeed.Feed, error) {
 	}
 	body = httpCharset(body, contentType)
 	body = sniffCharset(body)
+	if body[0] == '{' {
+		return parseJSONFeed(body)
+	}
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		if bytes.HasPrefix(bytes.ToLower(body), []byte("<!doctype html")) || bytes.HasPrefix(bytes.ToLower(body), []byte("<html")) {
@@ -44,6 +49,77 @@ func ParseContentType(body []byte, contentType string) (*gofeed.Feed, error) {
 		return nil, fmt.Errorf("feedreader: parse: %w", err)
 	}
 	return feed, nil
+}
+
+// parseJSONFeed reads a JSON Feed leniently: the document must be a JSON object, but a field
+// of the feed or of an item that has the wrong type is dropped (a string where a list of tags
+// belongs becomes that list, split at commas) instead of failing the whole feed, and an item
+// that is not an object is skipped. gofeed would lose every item to one bad field.
+func parseJSONFeed(body []byte) (*gofeed.Feed, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, fmt.Errorf("feedreader: parse: %w", err)
+	}
+	rawItems := top["items"]
+	delete(top, "items")
+	head, _ := json.Marshal(top)
+	jf, ok := decodeLenient[jsonfeed.Feed](head)
+	if !ok {
+		return nil, fmt.Errorf("feedreader: parse: not a JSON Feed")
+	}
+	var items []json.RawMessage
+	_ = json.Unmarshal(rawItems, &items) // items that are not a list are no items
+	for _, raw := range items {
+		if it, ok := decodeLenient[jsonfeed.Item](raw); ok {
+			jf.Items = append(jf.Items, it)
+		}
+	}
+	feed, err := (&gofeed.DefaultJSONTranslator{}).Translate(jf)
+	if err != nil {
+		return nil, fmt.Errorf("feedreader: parse: %w", err)
+	}
+	return feed, nil
+}
+
+// decodeLenient decodes a JSON object into a T, dropping the fields that do not fit; ok is
+// false when raw is not an object.
+func decodeLenient[T any](raw json.RawMessage) (*T, bool) {
+	v := new(T)
+	if json.Unmarshal(raw, v) == nil {
+		return v, true
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil || fields == nil {
+		return nil, false
+	}
+	keep := make(map[string]json.RawMessage, len(fields))
+	fits := func(k string, f json.RawMessage) bool {
+		probe, err := json.Marshal(map[string]json.RawMessage{k: f})
+		return err == nil && json.Unmarshal(probe, new(T)) == nil
+	}
+	for k, f := range fields {
+		if fits(k, f) {
+			keep[k] = f
+			continue
+		}
+		var s string
+		if json.Unmarshal(f, &s) == nil {
+			var list []string
+			for _, p := range strings.Split(s, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					list = append(list, p)
+				}
+			}
+			if l, err := json.Marshal(list); err == nil && fits(k, l) {
+				keep[k] = l
+			}
+		}
+	}
+	b, _ := json.Marshal(keep)
+	if json.Unmarshal(b, v) != nil {
+		return nil, false
+	}
+	return v, true
 }
 
 // decodeBOM converts a UTF-16 document with a byte-order mark to UTF-8; the XML decoder
