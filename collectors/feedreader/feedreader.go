@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -242,13 +243,110 @@ func EntryID(item *gofeed.Item) string {
 	if link := strings.TrimSpace(item.Link); link != "" {
 		return truncateID(link)
 	}
+	return "sha256:" + contentHash(item)
+}
+
+// Mentions converts the items of one fetched feed, with ids unique within it. An id (guid,
+// else link) that several items share is a publisher's mistake (scripting.com gives posts of
+// one day the same permalink as guid), not one entry:
+//
+//   - items that also share their link and their title and content are the same entry
+//     repeated, and are one mention (the first);
+//   - otherwise the oldest of them (by date, then the last in the document, since feeds list
+//     the newest first) keeps the plain id, so a mention stored before a second item took the
+//     same guid keeps its id, and each other one gets the id plus "~" and a hash of its link,
+//     or of its title and content when the links collide too. Those ids stay the same from
+//     poll to poll as long as the item's link (or, for the colliding links, its text) does.
+//
+// Nil items are skipped. Community is the feed's title, as for Mention.
+func Mentions(feed *gofeed.Feed, source string, now time.Time) []collectors.Mention {
+	type entry struct {
+		item *gofeed.Item
+		m    collectors.Mention
+		key  string // what tells items with the same id apart: link and content
+		drop bool
+	}
+	var entries []*entry
+	groups := map[string][]*entry{}
+	for _, it := range feed.Items {
+		if it == nil {
+			continue
+		}
+		e := &entry{item: it, m: Mention(feed, it, source, now)}
+		e.key = strings.TrimSpace(it.Link) + "\x00" + contentHash(it)
+		entries = append(entries, e)
+		groups[e.m.ID] = append(groups[e.m.ID], e)
+	}
+	for id, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		seen := map[string]bool{}
+		var distinct []*entry
+		for _, e := range g {
+			if seen[e.key] {
+				e.drop = true
+				continue
+			}
+			seen[e.key] = true
+			distinct = append(distinct, e)
+		}
+		if len(distinct) < 2 {
+			continue
+		}
+		links := map[string]int{}
+		for _, e := range distinct {
+			links[strings.TrimSpace(e.item.Link)]++
+		}
+		keeper := distinct[0]
+		for _, e := range distinct[1:] {
+			if !itemDate(e.item).After(itemDate(keeper.item)) {
+				keeper = e // older, or as old and later in the document
+			}
+		}
+		for _, e := range distinct {
+			if e == keeper {
+				continue
+			}
+			link := strings.TrimSpace(e.item.Link)
+			var sum [32]byte
+			if link != "" && links[link] == 1 {
+				sum = sha256.Sum256([]byte(link))
+			} else {
+				sum = sha256.Sum256([]byte(contentHash(e.item)))
+			}
+			e.m.ID = truncateID(id + "~" + hex.EncodeToString(sum[:])[:12])
+		}
+	}
+	out := make([]collectors.Mention, 0, len(entries))
+	for _, e := range entries {
+		if !e.drop {
+			out = append(out, e.m)
+		}
+	}
+	return out
+}
+
+// itemDate is when an item was published, else updated; zero when it says neither.
+func itemDate(it *gofeed.Item) time.Time {
+	switch {
+	case it.PublishedParsed != nil:
+		return *it.PublishedParsed
+	case it.UpdatedParsed != nil:
+		return *it.UpdatedParsed
+	}
+	return time.Time{}
+}
+
+// contentHash is a hash of an item's title and text, for ids of items that have nothing else.
+func contentHash(item *gofeed.Item) string {
 	h := sha256.New()
 	h.Write([]byte(item.Title))
 	h.Write([]byte{0})
 	h.Write([]byte(item.Description))
 	h.Write([]byte{0})
 	h.Write([]byte(item.Content))
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]
+	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // truncateID keeps very long ids within the store's limit, hashing the excess so they stay unique.
@@ -269,6 +367,13 @@ func Mention(feed *gofeed.Feed, item *gofeed.Item, source string, now time.Time)
 		Title:     HTMLToText(item.Title),
 		URL:       strings.TrimSpace(item.Link),
 		CreatedAt: now,
+	}
+	if m.URL == "" {
+		// An RSS guid is a permalink unless it says isPermaLink="false", and Atom ids and
+		// JSON Feed ids are often the entry's URL: an entry without a link is reached there.
+		if g := strings.TrimSpace(item.GUID); isWebURL(g) {
+			m.URL = g
+		}
 	}
 	body := item.Content
 	if strings.TrimSpace(body) == "" {
@@ -296,6 +401,12 @@ func Mention(feed *gofeed.Feed, item *gofeed.Item, source string, now time.Time)
 		m.Author = strings.TrimSpace(item.DublinCoreExt.Creator[0])
 	}
 	return m
+}
+
+// isWebURL reports whether s is an absolute http(s) URL.
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\n")
 }
 
 // StripRedditFooter removes the "submitted by /u/name [link] [comments]" trailer that Reddit

@@ -147,11 +147,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	if err != nil {
 		return fmt.Errorf("rss: poll %s: %w", c.InstanceName(), err)
 	}
-	for _, item := range feed.Items {
-		if item == nil {
-			continue
-		}
-		m := feedreader.Mention(feed, item, Name, now)
+	for _, m := range feedreader.Mentions(feed, Name, now) {
 		if c.Community != "" {
 			m.Community = c.Community
 		}

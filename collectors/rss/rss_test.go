@@ -251,3 +251,19 @@ func TestCharsetFromContentType(t *testing.T) {
 		t.Fatalf("%d mentions, first %q in %q", len(ms), ms[0].Title, ms[0].Community)
 	}
 }
+
+// TestRepeatedGUIDKeepsBothItems: through the collector, the recorded scripting.com feed whose
+// guids repeat gives all its 50 posts, with distinct ids.
+func TestRepeatedGUIDKeepsBothItems(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	srv.Handle("/feed", collectortest.Response{File: "../feedreader/testdata/scriptingNews.rss"})
+	sink := &collectortest.Sink{}
+	if err := newCollector(t, srv.URL+"/feed").Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	ids := sink.IDs()
+	slices.Sort(ids)
+	if len(ids) != 50 || len(slices.Compact(ids)) != 50 {
+		t.Errorf("%d mentions, %d distinct ids; want 50", len(sink.IDs()), len(slices.Compact(ids)))
+	}
+}
