@@ -10,12 +10,15 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 	jsonfeed "github.com/mmcdole/gofeed/json"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/charmap"
 
@@ -363,8 +366,8 @@ func Mention(feed *gofeed.Feed, item *gofeed.Item, source string, now time.Time)
 	m := collectors.Mention{
 		ID:        EntryID(item),
 		Source:    source,
-		Community: strings.TrimSpace(feed.Title),
-		Title:     HTMLToText(item.Title),
+		Community: TitleText(feed.Title),
+		Title:     TitleText(item.Title),
 		URL:       strings.TrimSpace(item.Link),
 		CreatedAt: now,
 	}
@@ -401,6 +404,46 @@ func Mention(feed *gofeed.Feed, item *gofeed.Item, source string, now time.Time)
 		m.Author = strings.TrimSpace(item.DublinCoreExt.Creator[0])
 	}
 	return m
+}
+
+// TitleText turns a feed or entry title into one line of text. Titles are plain text (RSS
+// titles, Atom's default type="text", JSON Feed), so tag-like words in them (`<think>`,
+// `Vec<T>`, `<SystemPrompt>`) are words and are kept. Only a title that holds real HTML markup
+// (an Atom type="html" title, or a feed that puts HTML in its titles) is read as HTML: one
+// with an HTML element both opened and closed (`<b>…</b>`), or a <br> or <img>. Entities are
+// decoded either way, so a title escaped twice reads right.
+func TitleText(s string) string {
+	if strings.Contains(s, "<") && hasMarkup(s) {
+		return strings.Join(strings.Fields(HTMLToText(s)), " ")
+	}
+	if strings.Contains(s, "&") {
+		s = html.UnescapeString(s)
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// tagRe matches an HTML start or end tag.
+var tagRe = regexp.MustCompile(`<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>`)
+
+// hasMarkup reports whether s holds an HTML element: a known element both opened and closed,
+// or a void element that needs no closing.
+func hasMarkup(s string) bool {
+	open := map[string]bool{}
+	for _, m := range tagRe.FindAllStringSubmatch(s, -1) {
+		name := strings.ToLower(m[2])
+		a := atom.Lookup([]byte(name))
+		switch {
+		case a == 0:
+			continue
+		case a == atom.Br || a == atom.Img || a == atom.Wbr:
+			return true
+		case m[1] == "":
+			open[name] = true
+		case open[name]:
+			return true
+		}
+	}
+	return false
 }
 
 // isWebURL reports whether s is an absolute http(s) URL.
