@@ -261,14 +261,27 @@ func EntryID(item *gofeed.Item) string {
 //     or of its title and content when the links collide too. Those ids stay the same from
 //     poll to poll as long as the item's link (or, for the colliding links, its text) does.
 //
-// Nil items are skipped. Community is the feed's title, as for Mention.
+// Nil items are skipped. Community is the feed's title, as for Mention. SiteMentions also
+// reads Reddit's and Discourse's feeds their way.
 func Mentions(feed *gofeed.Feed, source string, now time.Time) []collectors.Mention {
-	type entry struct {
-		item *gofeed.Item
-		m    collectors.Mention
-		key  string // what tells items with the same id apart: link and content
-		drop bool
+	entries := mentions(feed, source, now)
+	out := make([]collectors.Mention, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, e.m)
 	}
+	return out
+}
+
+// entry is an item with its mention.
+type entry struct {
+	item *gofeed.Item
+	m    collectors.Mention
+	key  string // what tells items with the same id apart: link and content
+	drop bool
+}
+
+// mentions is Mentions with the items.
+func mentions(feed *gofeed.Feed, source string, now time.Time) []*entry {
 	var entries []*entry
 	groups := map[string][]*entry{}
 	for _, it := range feed.Items {
@@ -321,10 +334,10 @@ func Mentions(feed *gofeed.Feed, source string, now time.Time) []collectors.Ment
 			e.m.ID = truncateID(id + "~" + hex.EncodeToString(sum[:])[:12])
 		}
 	}
-	out := make([]collectors.Mention, 0, len(entries))
+	out := entries[:0]
 	for _, e := range entries {
 		if !e.drop {
-			out = append(out, e.m)
+			out = append(out, e)
 		}
 	}
 	return out

@@ -147,7 +147,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	if err != nil {
 		return fmt.Errorf("rss: poll %s: %w", c.InstanceName(), err)
 	}
-	for _, m := range feedreader.Mentions(feed, Name, now) {
+	for _, m := range feedreader.SiteMentions(feed, c.URL, Name, now) {
 		if c.Community != "" {
 			m.Community = c.Community
 		}
