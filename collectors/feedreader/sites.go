@@ -39,7 +39,7 @@ var (
 	subredditInLink   = regexp.MustCompile(`/r/([A-Za-z0-9_]+)`)
 	redditThreadLink  = regexp.MustCompile(`/comments/([a-z0-9]+)/`)
 	discourseGUID     = regexp.MustCompile(`^\S+-(topic|post)-\d+(-\d+)?$`)
-	discourseTopicURL = regexp.MustCompile(`^/t/[^/]+/(\d+)(?:/(\d+))?/?$`)
+	discourseTopicURL = regexp.MustCompile(`(?:^|/)t/[^/]+/(\d+)(?:/(\d+))?/?$`)
 	discourseCounts   = regexp.MustCompile(`^\d+ posts? - \d+ participants?$`)
 )
 
