@@ -90,9 +90,13 @@ type Response struct {
 	Header      http.Header
 	Body        []byte
 	NotModified bool
-	// Validators to send next time (the old ones on a 304).
+	// Validators to send next time. A 304 may carry new ones (RFC 9110 §15.4.5: the server
+	// sends the ETag and Last-Modified it would have sent with a 200); those replace the old
+	// ones, and a validator the 304 does not repeat is kept.
 	Validators Validators
-	// MaxAge is Cache-Control max-age, the earliest the resource is worth asking for again.
+	// MaxAge is how long the response stays fresh: Cache-Control max-age less the Age
+	// header, zero when the response says no-cache or no-store. Until then the resource is
+	// not worth asking for again. 304 responses carry it too.
 	MaxAge time.Duration
 	// URL is the final URL after redirects.
 	URL string
@@ -281,6 +285,12 @@ func (f *Fetcher) do(ctx context.Context, req Request) (*Response, error) {
 	case resp.StatusCode == http.StatusNotModified:
 		out.NotModified = true
 		out.Validators = req.Validators
+		if v := resp.Header.Get("ETag"); v != "" {
+			out.Validators.ETag = v
+		}
+		if v := resp.Header.Get("Last-Modified"); v != "" {
+			out.Validators.LastModified = v
+		}
 		drain(resp.Body)
 		return out, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
@@ -326,16 +336,35 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
+// maxAge reads the freshness lifetime a response grants (RFC 9111 §4.2.1): Cache-Control
+// max-age, less the time the response already spent in caches (Age). Directive names are
+// case-insensitive and values may be quoted; no-cache and no-store grant none; the result is
+// capped at a day, so a typo cannot silence a source for a year.
 func maxAge(h http.Header) time.Duration {
-	for _, part := range strings.Split(h.Get("Cache-Control"), ",") {
-		part = strings.TrimSpace(part)
-		if v, ok := strings.CutPrefix(part, "max-age="); ok {
-			if s, err := strconv.Atoi(v); err == nil && s > 0 {
-				return time.Duration(min(s, 86400)) * time.Second
+	var age time.Duration
+	found := false
+	for _, line := range h.Values("Cache-Control") {
+		for _, part := range strings.Split(line, ",") {
+			name, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "no-cache", "no-store":
+				return 0
+			case "max-age":
+				s, err := strconv.Atoi(strings.Trim(strings.TrimSpace(val), `"`))
+				if err != nil || s <= 0 || found {
+					continue // the first valid max-age wins
+				}
+				age, found = time.Duration(min(s, 86400))*time.Second, true
 			}
 		}
 	}
-	return 0
+	if !found {
+		return 0
+	}
+	if a, err := strconv.Atoi(strings.TrimSpace(h.Get("Age"))); err == nil && a > 0 {
+		age -= time.Duration(min(a, 86400)) * time.Second
+	}
+	return max(age, 0)
 }
 
 // secretParams are query parameters whose values RedactURL hides.

@@ -208,3 +208,58 @@ func TestErrorsDoNotLeakSecrets(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestNotModifiedUpdatesValidators: a 304 that carries a new Last-Modified (or ETag) moves the
+// validators on, so the next request does not keep asking with a stale date; validators the
+// 304 does not repeat are kept.
+func TestNotModifiedUpdatesValidators(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Last-Modified", "Tue, 24 Nov 2026 08:00:00 GMT")
+		w.Header().Set("Cache-Control", "max-age=600")
+		w.Header().Set("Age", "100")
+		w.WriteHeader(http.StatusNotModified)
+	}))
+	defer srv.Close()
+	var waits []time.Duration
+	old := Validators{ETag: `"v1"`, LastModified: "Mon, 23 Nov 2026 10:00:00 GMT"}
+	resp, err := instant(&waits).Get(context.Background(), Request{URL: srv.URL, Validators: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Validators{ETag: `"v1"`, LastModified: "Tue, 24 Nov 2026 08:00:00 GMT"}
+	if !resp.NotModified || resp.Validators != want {
+		t.Errorf("validators after 304 = %+v, want %+v", resp.Validators, want)
+	}
+	if resp.MaxAge != 500*time.Second {
+		t.Errorf("MaxAge on a 304 = %s, want 500s (max-age less Age)", resp.MaxAge)
+	}
+}
+
+func TestMaxAge(t *testing.T) {
+	tests := []struct {
+		cc, age string
+		want    time.Duration
+	}{
+		{"public, max-age=300", "", 5 * time.Minute},
+		{"Max-Age=\"60\"", "", time.Minute},
+		{"max-age=300", "280", 20 * time.Second},
+		{"max-age=300", "900", 0},
+		{"no-cache, max-age=300", "", 0},
+		{"max-age=300, no-store", "", 0},
+		{"max-age=bogus", "", 0},
+		{"max-age=99999999", "", 24 * time.Hour},
+		{"", "", 0},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.cc != "" {
+			h.Set("Cache-Control", tt.cc)
+		}
+		if tt.age != "" {
+			h.Set("Age", tt.age)
+		}
+		if got := maxAge(h); got != tt.want {
+			t.Errorf("Cache-Control %q, Age %q: maxAge = %s, want %s", tt.cc, tt.age, got, tt.want)
+		}
+	}
+}

@@ -36,10 +36,16 @@ type Collector struct {
 	logger *slog.Logger
 }
 
-// state is what survives restarts: the HTTP validators for conditional GET.
+// state is what survives restarts: the HTTP validators for conditional GET, and until when the
+// server said the last response stays fresh.
 type state struct {
 	Validators httpfetch.Validators `json:"validators"`
+	FreshUntil time.Time            `json:"fresh_until,omitzero"`
 }
+
+// MaxFreshness caps how long a feed's Cache-Control max-age may delay the next request: a CDN
+// default of a day would otherwise hide a day of posts.
+const MaxFreshness = time.Hour
 
 func init() {
 	collectors.Add(Name, func() collectors.Collector { return New() })
@@ -115,6 +121,14 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 			return fmt.Errorf("rss: %w", err)
 		}
 	}
+	now := c.now().UTC()
+	if now.Before(c.state.FreshUntil) {
+		// The last response is still fresh (Cache-Control max-age): asking again now would
+		// only cost the server a request. Polls keep their configured rhythm; this one is
+		// skipped as "not modified".
+		c.logger.Debug("feed still fresh, not fetched", "feed_url", c.InstanceName(), "fresh_for_seconds", int(c.state.FreshUntil.Sub(now).Seconds()))
+		return collectors.ErrNotModified
+	}
 	resp, err := c.fetch.Get(ctx, httpfetch.Request{
 		URL:        c.URL,
 		Validators: c.state.Validators,
@@ -124,18 +138,16 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		return fmt.Errorf("rss: poll %s: %w", c.InstanceName(), err)
 	}
 	if resp.NotModified {
+		// A 304 may bring a newer Last-Modified or ETag, and a new max-age.
+		c.state.Validators = resp.Validators
+		c.state.FreshUntil = freshUntil(now, resp.MaxAge)
 		return collectors.ErrNotModified
 	}
-	feed, err := feedreader.Parse(resp.Body)
+	feed, err := feedreader.ParseContentType(resp.Body, resp.Header.Get("Content-Type"))
 	if err != nil {
 		return fmt.Errorf("rss: poll %s: %w", c.InstanceName(), err)
 	}
-	now := c.now().UTC()
-	for _, item := range feed.Items {
-		if item == nil {
-			continue
-		}
-		m := feedreader.Mention(feed, item, Name, now)
+	for _, m := range feedreader.SiteMentions(feed, c.URL, Name, now) {
 		if c.Community != "" {
 			m.Community = c.Community
 		}
@@ -152,6 +164,16 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	}
 	// Only a feed that parsed moves the validators on, so a broken response is fetched again.
 	c.state.Validators = resp.Validators
+	c.state.FreshUntil = freshUntil(now, resp.MaxAge)
 	c.logger.Debug("polled feed", "feed_url", c.InstanceName(), "items", len(feed.Items))
 	return nil
+}
+
+// freshUntil is when a response fetched at now with the given max-age stops being fresh, the
+// max-age capped at MaxFreshness; zero when it grants none.
+func freshUntil(now time.Time, maxAge time.Duration) time.Time {
+	if maxAge <= 0 {
+		return time.Time{}
+	}
+	return now.Add(min(maxAge, MaxFreshness))
 }
