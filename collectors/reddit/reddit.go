@@ -112,6 +112,8 @@ type state struct {
 	Streams map[string]*streamState `json:"streams,omitempty"`
 	// Next is the stream the next poll starts with, so a spent budget does not starve the last ones.
 	Next int `json:"next,omitempty"`
+	// FeedsPausedUntil holds every feed back after a 429 (RSS fallback).
+	FeedsPausedUntil time.Time `json:"feeds_paused_until,omitzero"`
 }
 
 type streamState struct {
@@ -119,6 +121,9 @@ type streamState struct {
 	Validators httpfetch.Validators `json:"validators,omitzero"`
 	// Fetched is when the feed was last read (RSS fallback).
 	Fetched time.Time `json:"fetched,omitzero"`
+	// Failures counts the feed's failed reads in a row; RetryAt is when it is tried again.
+	Failures int       `json:"failures,omitempty"`
+	RetryAt  time.Time `json:"retry_at,omitzero"`
 }
 
 func init() {
@@ -398,7 +403,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 
 func (c *Collector) logStart(streams []stream) {
 	if c.client == nil {
-		every := max(c.Every.D(), time.Duration(len(streams))*c.FeedSpacing.D())
+		every := c.feedCycle(len(streams))
 		c.logger.Info("no Reddit API credentials: reading the public RSS feeds instead, one feed per feed_spacing; "+
 			"set client_id and client_secret for the API (comments search, deletion checks, faster polling)",
 			"feeds", len(streams), "feed_spacing", c.FeedSpacing.String(), "each_feed_every", every.String())
@@ -711,24 +716,25 @@ func (c *Collector) feedURL(s stream) string {
 	return u.String()
 }
 
-// collectFeeds reads the one feed that is most overdue, if any is due (RSS fallback).
+// collectFeeds reads the one feed that is due soonest, if any is due (RSS fallback). A feed that
+// fails (403, 404, 5xx, HTML instead of a feed) backs off on its own, exponentially and capped
+// (see feedFailed), so it cannot hold the others up; a 429 pauses every feed, as Reddit limits
+// the whole client.
 func (c *Collector) collectFeeds(ctx context.Context, streams []stream, sink collectors.Sink) error {
 	now := c.now()
-	cycle := max(c.Every.D(), time.Duration(len(streams))*c.FeedSpacing.D())
+	if now.Before(c.state.FeedsPausedUntil) {
+		return &errBudget{wait: c.state.FeedsPausedUntil.Sub(now)}
+	}
+	cycle := c.feedCycle(len(streams))
 	var due *stream
 	var dueAt time.Time
 	for i := range streams {
-		st := c.state.Streams[streams[i].key]
-		var last time.Time
-		if st != nil {
-			last = st.Fetched
-		}
-		if due == nil || last.Before(dueAt) {
-			due, dueAt = &streams[i], last
+		at := c.feedDue(c.state.Streams[streams[i].key], cycle)
+		if due == nil || at.Before(dueAt) {
+			due, dueAt = &streams[i], at
 		}
 	}
-	// Allow a little slack for the scheduler's jitter.
-	if !dueAt.IsZero() && now.Sub(dueAt) < cycle-c.FeedSpacing.D()/2 {
+	if dueAt.After(now) {
 		return collectors.ErrNotModified
 	}
 	s := *due
@@ -742,16 +748,25 @@ func (c *Collector) collectFeeds(ctx context.Context, streams []stream, sink col
 		Header: http.Header{"Accept": {"application/atom+xml, application/rss+xml;q=0.9, application/xml;q=0.8"}},
 	})
 	if err != nil {
-		return fmt.Errorf("reddit: poll feed %s: %w", s.key, err)
+		err = fmt.Errorf("reddit: poll feed %s: %w", s.key, err)
+		if ctx.Err() != nil {
+			return err
+		}
+		if collectors.IsRateLimited(err) {
+			wait, _ := collectors.RetryAfter(err)
+			c.state.FeedsPausedUntil = now.Add(max(wait, c.FeedSpacing.D()))
+			return err
+		}
+		return c.feedFailed(streams, s, st, feedURL, cycle, err, sink)
 	}
 	if resp.NotModified {
-		st.Fetched = now
+		st.Fetched, st.Failures, st.RetryAt = now, 0, time.Time{}
 		c.state.Streams[s.key] = st
 		return collectors.ErrNotModified
 	}
 	feed, err := feedreader.Parse(resp.Body)
 	if err != nil {
-		return fmt.Errorf("reddit: poll feed %s: %w", s.key, err)
+		return c.feedFailed(streams, s, st, feedURL, cycle, fmt.Errorf("reddit: poll feed %s: %w", s.key, err), sink)
 	}
 	cold := !st.started()
 	cutoff := now.Add(-c.Backfill.D())
@@ -795,10 +810,56 @@ func (c *Collector) collectFeeds(ctx context.Context, streams []stream, sink col
 	if floor != "" {
 		st.raiseFloor(floor)
 	}
-	st.Validators, st.Fetched = resp.Validators, now
+	st.Validators, st.Fetched, st.Failures, st.RetryAt = resp.Validators, now, 0, time.Time{}
 	c.state.Streams[s.key] = st
 	c.logger.Debug("read feed", "stream", s.key, "feed_url", httpfetch.RedactURL(feedURL), "new_items", len(fresh), "cold_start", cold)
 	return nil
+}
+
+// maxFeedBackoff caps how long a failing feed waits before it is tried again.
+const maxFeedBackoff = 12 * time.Hour
+
+// feedCycle is how often each feed is read: every feed once per feed_spacing, in turn.
+func (c *Collector) feedCycle(feeds int) time.Duration {
+	return max(c.Every.D(), time.Duration(feeds)*c.FeedSpacing.D())
+}
+
+// feedDue is when a feed should be read next: at once if it never was, at its retry time if it
+// is failing, else a cycle after the last read (less a little slack for the scheduler's jitter).
+func (c *Collector) feedDue(st *streamState, cycle time.Duration) time.Time {
+	switch {
+	case st == nil:
+		return time.Time{}
+	case st.Failures > 0:
+		return st.RetryAt
+	case st.Fetched.IsZero():
+		return time.Time{}
+	}
+	return st.Fetched.Add(cycle - c.FeedSpacing.D()/2)
+}
+
+// feedFailed backs a failing feed off: the n-th failure in a row waits 2^n cycles (or the
+// server's Retry-After, if longer), at most maxFeedBackoff. The backoff is part of the state, so
+// it survives restarts. The poll still succeeds (and so commits the state) while another feed
+// is healthy; the failure goes to sink.Error. When every feed is failing, the poll fails.
+func (c *Collector) feedFailed(streams []stream, s stream, st *streamState, feedURL string, cycle time.Duration, err error, sink collectors.Sink) error {
+	now := c.now()
+	st.Failures++
+	wait := min(cycle<<min(st.Failures, 20), maxFeedBackoff)
+	if d, ok := collectors.RetryAfter(err); ok && d > wait {
+		wait = min(d, maxFeedBackoff)
+	}
+	st.RetryAt = now.Add(wait)
+	c.state.Streams[s.key] = st
+	c.logger.Warn("feed failed; it backs off while the other feeds go on", "stream", s.key,
+		"feed_url", httpfetch.RedactURL(feedURL), "failures", st.Failures, "retry_delay_seconds", int(wait.Seconds()), "error", err)
+	for _, o := range streams {
+		if ost := c.state.Streams[o.key]; ost == nil || ost.Failures == 0 {
+			sink.Error(err)
+			return nil
+		}
+	}
+	return err
 }
 
 var (

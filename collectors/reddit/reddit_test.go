@@ -601,8 +601,14 @@ func TestRSSFallback(t *testing.T) {
 	poll(nil) // one more
 	clk.t = clk.t.Add(time.Minute)
 	poll(nil)    // comments
-	poll(errAny) // 429
+	poll(errAny) // 429: every feed waits for Retry-After, without a request
+	n := len(srv.Requests())
 	clk.t = clk.t.Add(time.Minute)
+	poll(errAny)
+	if len(srv.Requests()) != n {
+		t.Error("a feed was requested before the 429's Retry-After")
+	}
+	clk.t = clk.t.Add(10 * time.Minute)
 	poll(nil) // comments
 	poll(nil) // the same snapshot again: nothing new
 	ids := sink.IDs()
@@ -780,5 +786,131 @@ func TestCursor(t *testing.T) {
 	}
 	if idPart("t3_ABC") != "" || idPart("nope") != "" || cmpID("009", "a") >= 0 {
 		t.Error("idPart/cmpID")
+	}
+}
+
+// newFeedCollector returns an initialised RSS-fallback collector pointed at srv.
+func newFeedCollector(t *testing.T, srv *collectortest.Server, clk *clock, terms ...string) *Collector {
+	t.Helper()
+	c := New()
+	c.Subreddits = []string{"ollama"}
+	c.Search = len(terms) > 0
+	c.FeedURL = srv.URL
+	c.Backfill = collectors.Duration(7 * 24 * time.Hour)
+	c.SetFetcher(&httpfetch.Fetcher{Sleep: (&collectortest.InstantSleep{}).Sleep, MaxRetries: 1})
+	c.now = clk.now
+	c.SetWatch(collectors.Watch{Terms: terms})
+	if err := c.Init(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Issue 14: a feed answering 403, 404 or HTML stayed "most overdue" forever, every other feed
+// stopped and the failing request repeated every minute.
+func TestRSSFailingFeedsBackOffAlone(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	srv.Handle("/r/ollama/new/.rss", collectortest.Response{File: "testdata/rss/ollama-20250830T034110Z.xml", Header: http.Header{"ETag": {`"a"`}}})
+	srv.Handle("/r/ollama/comments/.rss", collectortest.Response{Status: http.StatusForbidden, Body: []byte(`<html><body>blocked</body></html>`)})
+	srv.Handle("/search.rss?q=ollama", collectortest.Response{Status: http.StatusNotFound})
+	srv.Handle("/search.rss?q=llama.cpp", collectortest.Response{Header: http.Header{"Content-Type": {"text/html"}},
+		Body: []byte("<!doctype html><html><head><title>reddit.com: over capacity</title></head><body>Our CDN was unable to reach our servers</body></html>")})
+	clk := &clock{time.Date(2025, 8, 30, 4, 0, 0, 0, time.UTC)}
+	c := newFeedCollector(t, srv, clk, "ollama", "llama.cpp")
+	sink := &collectortest.Sink{}
+	// Two hours of the scheduler calling every feed_spacing (1m); 4 feeds, so a cycle is 4m.
+	times := map[string][]time.Time{}
+	for range 120 {
+		n := len(srv.Requests())
+		err := c.Collect(context.Background(), sink)
+		if err != nil && !errors.Is(err, collectors.ErrNotModified) {
+			t.Fatalf("at %s: poll failed although a feed is healthy: %v", clk.t.Format("15:04"), err)
+		}
+		for _, r := range srv.Requests()[n:] {
+			times[r.URL] = append(times[r.URL], clk.t)
+		}
+		clk.t = clk.t.Add(time.Minute)
+	}
+	if got := len(times["/r/ollama/new/.rss"]); got < 28 {
+		t.Errorf("the healthy feed was read %d times in 2h, want about 30 (every 4m)", got)
+	}
+	for _, u := range []string{"/r/ollama/comments/.rss", "/search.rss?q=ollama&sort=new", "/search.rss?q=llama.cpp&sort=new"} {
+		ts := times[u]
+		if len(ts) < 2 || len(ts) > 5 {
+			t.Errorf("%s: %d requests in 2h, want a few, backing off", u, len(ts))
+			continue
+		}
+		for i := 2; i < len(ts); i++ {
+			if gap, prev := ts[i].Sub(ts[i-1]), ts[i-1].Sub(ts[i-2]); gap < 2*prev-time.Minute {
+				t.Errorf("%s: gaps %s then %s, want doubling", u, prev, gap)
+			}
+		}
+	}
+	var msgs []string
+	for _, e := range sink.Errors() {
+		msgs = append(msgs, e.Error())
+	}
+	for _, want := range []string{"HTTP 403", "HTTP 404", "comments:ollama", "search:llama.cpp"} {
+		if !strings.Contains(strings.Join(msgs, "\n"), want) {
+			t.Errorf("item errors do not report %q: %q", want, msgs)
+		}
+	}
+	if len(sink.IDs()) != 25 {
+		t.Errorf("%d mentions from the healthy feed, want 25", len(sink.IDs()))
+	}
+
+	// The backoff is in the state: after a restart the failing feeds are not asked at once.
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := newFeedCollector(t, srv, clk, "ollama", "llama.cpp")
+	if err := c2.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	retryAt := map[string]time.Time{}
+	for _, s := range c.streams() {
+		if fs := c.state.Streams[s.key]; fs.Failures > 0 {
+			retryAt[c.feedURL(s)[len(srv.URL):]] = fs.RetryAt
+		}
+	}
+	if len(retryAt) != 3 {
+		t.Fatalf("%d feeds backing off in the state, want 3", len(retryAt))
+	}
+	for range 60 {
+		n := len(srv.Requests())
+		_ = c2.Collect(context.Background(), &collectortest.Sink{})
+		for _, r := range srv.Requests()[n:] {
+			if at, ok := retryAt[r.URL]; ok && clk.t.Before(at) {
+				t.Errorf("after a restart, backing-off feed %s asked at %s, before %s", r.URL, clk.t.Format("15:04"), at.Format("15:04"))
+			}
+		}
+		clk.t = clk.t.Add(time.Minute)
+	}
+
+	// A feed that works again is read on the normal schedule.
+	srv.Handle("/r/ollama/comments/.rss", collectortest.Response{File: "testdata/rss/LocalLLaMA-empty.xml"})
+	clk.t = clk.t.Add(maxFeedBackoff)
+	srv.ResetRequests()
+	for range 12 {
+		_ = c2.Collect(context.Background(), &collectortest.Sink{})
+		clk.t = clk.t.Add(time.Minute)
+	}
+	if n := srv.Count("/r/ollama/comments/.rss"); n != 3 {
+		t.Errorf("recovered feed read %d times in 12m, want 3 (every 4m)", n)
+	}
+
+	// When every feed fails, the poll fails.
+	srv.Handle("/r/ollama/new/.rss", collectortest.Response{Status: http.StatusForbidden})
+	srv.Handle("/r/ollama/comments/.rss", collectortest.Response{Status: http.StatusForbidden})
+	var last error
+	for range 24 * 60 {
+		if err := c2.Collect(context.Background(), &collectortest.Sink{}); err != nil && !errors.Is(err, collectors.ErrNotModified) {
+			last = err
+		}
+		clk.t = clk.t.Add(time.Minute)
+	}
+	if last == nil || !strings.Contains(last.Error(), "HTTP 403") {
+		t.Errorf("every feed failing: last poll error %v, want the 403", last)
 	}
 }
