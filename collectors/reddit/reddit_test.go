@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -912,5 +913,82 @@ func TestRSSFailingFeedsBackOffAlone(t *testing.T) {
 	}
 	if last == nil || !strings.Contains(last.Error(), "HTTP 403") {
 		t.Errorf("every feed failing: last poll error %v, want the 403", last)
+	}
+}
+
+// apiRequests counts the requests that were not for a token.
+func apiRequests(srv *collectortest.Server) int {
+	return len(srv.Requests()) - srv.Count("/api/v1/access_token")
+}
+
+// Issue 14: after a Reddit 429 the API path sent three more requests within 4 s, ignoring the
+// reset header. Nothing may be sent before the reset, from any goroutine.
+func TestNothingSentBefore429Reset(t *testing.T) {
+	tests := []struct {
+		name   string
+		header []string
+		want   time.Duration
+	}{
+		{"reset header only", []string{"X-Ratelimit-Remaining", "0", "X-Ratelimit-Used", "1000", "X-Ratelimit-Reset", "240"}, 4 * time.Minute},
+		{"short Retry-After, later reset", []string{"Retry-After", "2", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "240"}, 4 * time.Minute},
+		{"Retry-After beyond the reset", []string{"Retry-After", "300", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "10"}, 5 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := collectortest.NewServer(t)
+			serveT0(srv)
+			h := http.Header{}
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				h.Set(tt.header[i], tt.header[i+1])
+			}
+			srv.Handle(group+"/new", collectortest.Response{Status: http.StatusTooManyRequests, Header: h, Body: []byte(`{"message": "Too Many Requests", "error": 429}`)})
+			ids := strings.TrimSpace(string(collectortest.ReadFile(t, "testdata/api/info_ids.txt")))
+			srv.Handle("/api/info?id="+ids, file("info.json"))
+			clk := &clock{t0Now}
+			c := newAPICollector(t, srv, clk)
+			err := c.Collect(context.Background(), &collectortest.Sink{})
+			if !collectors.IsRateLimited(err) {
+				t.Fatalf("Collect = %v, want a rate-limit error", err)
+			}
+			if d, _ := collectors.RetryAfter(err); d != tt.want {
+				t.Errorf("RetryAfter = %v, want %v", d, tt.want)
+			}
+			if n := apiRequests(srv); n != 1 {
+				t.Errorf("%d API requests, want only the one refused", n)
+			}
+			// Polls and deletion checks in other goroutines send nothing before the reset.
+			clk.t = clk.t.Add(tt.want - time.Second)
+			srv.ResetRequests()
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if i%2 == 0 {
+						errs[i] = c.Collect(context.Background(), &collectortest.Sink{})
+					} else {
+						_, errs[i] = c.CheckDeleted(context.Background(), strings.Split(ids, ","))
+					}
+				}()
+			}
+			wg.Wait()
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("%d requests sent before the reset: %v", n, srv.Requests())
+			}
+			for _, err := range errs {
+				if !collectors.IsRateLimited(err) {
+					t.Errorf("before the reset: %v, want a rate-limit error", err)
+				}
+			}
+			// After the reset the poll goes on, starting with the stream that was refused.
+			clk.t = clk.t.Add(time.Second)
+			serveT0(srv)
+			sink := &collectortest.Sink{}
+			if err := c.Collect(context.Background(), sink); err != nil {
+				t.Fatal(err)
+			}
+			checkSameIDs(t, sink.IDs(), allT0(t))
+		})
 	}
 }
