@@ -73,7 +73,11 @@ type Collector struct {
 	Password     collectors.Secret `yaml:"password" json:"password,omitempty"`
 	PasswordFile string            `yaml:"password_file" json:"password_file,omitempty"`
 	// UserAgent identifies the app as Reddit's rules require: platform:app:version (by /u/name).
+	// Empty builds one from the binary's version and Contact.
 	UserAgent string `yaml:"user_agent" json:"user_agent"`
+	// Contact is the Reddit account the default User-Agent names as "(by /u/contact)", so Reddit
+	// can reach whoever runs Overhear; it defaults to Username.
+	Contact string `yaml:"contact" json:"contact,omitempty"`
 	// BaseURL is the OAuth API; FeedURL serves the RSS fallback; TokenURL issues tokens.
 	BaseURL  string `yaml:"base_url" json:"base_url"`
 	FeedURL  string `yaml:"feed_url" json:"feed_url"`
@@ -213,16 +217,46 @@ func (c *Collector) Init() error {
 	if _, err := parseBase("token_url", c.TokenURL); err != nil {
 		return err
 	}
+	c.Contact = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(c.Contact), "/"), "u/")
+	if c.Contact != "" && !userName.MatchString(c.Contact) {
+		return fmt.Errorf("contact: %q is not a Reddit user name (the account Reddit may contact, as in /u/name)", c.Contact)
+	}
+	if c.Contact == "" {
+		c.Contact = c.Username
+	}
 	if c.UserAgent == "" {
-		c.UserAgent = "overhear:github.com/overhear/overhear:" + httpfetch.Version
-		if c.Username != "" {
-			c.UserAgent += " (by /u/" + c.Username + ")"
-		}
+		c.UserAgent = userAgent(httpfetch.Version, c.Contact)
+	} else if strings.ContainsAny(c.UserAgent, "\r\n") {
+		return errors.New("user_agent: must be one line")
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	return c.build()
+}
+
+var userName = regexp.MustCompile(`^[A-Za-z0-9_-]{3,20}$`)
+
+// userAgent follows Reddit's API rules: "<platform>:<app ID>:<version> (by /u/<username>)".
+// The version is the binary's (httpfetch.Version), with the separators Reddit uses removed.
+func userAgent(version, contact string) string {
+	version = strings.Map(func(r rune) rune {
+		if r == ':' || r == ' ' || r < 0x20 || r > 0x7e {
+			return '-'
+		}
+		return r
+	}, version)
+	if version == "" {
+		version = "dev"
+	}
+	if version[0] >= '0' && version[0] <= '9' {
+		version = "v" + version
+	}
+	ua := "server:github.com/overhear/overhear:" + version
+	if contact != "" {
+		ua += " (by /u/" + contact + ")"
+	}
+	return ua
 }
 
 func parseBase(key, raw string) (*url.URL, error) {
@@ -408,6 +442,10 @@ func (c *Collector) logStart(streams []stream) {
 			"set client_id and client_secret for the API (comments search, deletion checks, faster polling)",
 			"feeds", len(streams), "feed_spacing", c.FeedSpacing.String(), "each_feed_every", every.String())
 		return
+	}
+	if !strings.Contains(c.UserAgent, "(by /u/") {
+		c.logger.Warn("the Reddit User-Agent names no account to contact, which Reddit's API rules require; set contact (or username)",
+			"user_agent", c.UserAgent)
 	}
 	perPoll := len(streams)
 	per10m := float64(perPoll) * float64(window) / float64(c.Every.D())

@@ -992,3 +992,71 @@ func TestNothingSentBefore429Reset(t *testing.T) {
 		})
 	}
 }
+
+// Issue 14: the User-Agent had no "(by /u/…)" contact for app-only use and said version "dev".
+func TestUserAgentNamesVersionAndContact(t *testing.T) {
+	defer func(v string) { httpfetch.Version = v }(httpfetch.Version)
+	httpfetch.Version = "1.4.2"
+	tests := []struct {
+		name              string
+		contact, username string
+		version           string
+		want              string
+	}{
+		{"app-only with contact", "acme_social", "", "1.4.2", "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)"},
+		{"contact written as /u/", "/u/acme_social", "", "1.4.2", "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)"},
+		{"script app's username", "", "acme_bot", "1.4.2", "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_bot)"},
+		{"contact wins over username", "acme_social", "acme_bot", "1.4.2", "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)"},
+		{"pseudo-version", "acme_social", "", "v0.0.0-20261201120000-abcdef123456+dirty", "server:github.com/overhear/overhear:v0.0.0-20261201120000-abcdef123456+dirty (by /u/acme_social)"},
+		{"no contact", "", "", "1.4.2", "server:github.com/overhear/overhear:v1.4.2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			httpfetch.Version = tt.version
+			srv := collectortest.NewServer(t)
+			serveT0(srv)
+			var logs bytes.Buffer
+			c := newAPICollector(t, srv, &clock{t0Now}, func(c *Collector) {
+				c.UserAgent, c.Contact = "", tt.contact
+				if tt.username != "" {
+					c.Username, c.Password = tt.username, testPass
+				}
+			})
+			c.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+			if c.UserAgent != tt.want {
+				t.Errorf("User-Agent = %q, want %q", c.UserAgent, tt.want)
+			}
+			if err := c.Collect(context.Background(), &collectortest.Sink{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range srv.Requests() {
+				if got := r.Header.Get("User-Agent"); got != tt.want {
+					t.Errorf("%s sent User-Agent %q, want %q", r.URL, got, tt.want)
+				}
+			}
+			if warned := strings.Contains(logs.String(), "names no account"); warned != (tt.contact == "" && tt.username == "") {
+				t.Errorf("warning logged %v:\n%s", warned, logs.String())
+			}
+		})
+	}
+	c := New()
+	c.Contact = "not a name"
+	if err := c.Init(); err == nil || !strings.HasPrefix(err.Error(), "contact:") {
+		t.Errorf("Init() = %v, want a contact error", err)
+	}
+	// The RSS fallback sends the same User-Agent.
+	httpfetch.Version = "1.4.2"
+	srv := collectortest.NewServer(t)
+	srv.Handle("/r/ollama/new/.rss", collectortest.Response{File: "testdata/rss/LocalLLaMA-empty.xml"})
+	f := New()
+	f.Subreddits, f.Search, f.FeedURL, f.Contact = []string{"ollama"}, false, srv.URL, "acme_social"
+	if err := f.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Collect(context.Background(), &collectortest.Sink{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := srv.Requests(); len(r) != 1 || r[0].Header.Get("User-Agent") != "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)" {
+		t.Errorf("feed requests %v", r)
+	}
+}
