@@ -92,6 +92,13 @@ type Collector struct {
 	RecheckEvery collectors.Duration `yaml:"recheck_every" json:"recheck_every"`
 	// RecheckSpan bounds the age of the stored items checked for deletion.
 	RecheckSpan collectors.Duration `yaml:"recheck_window" json:"recheck_window"`
+	// FollowThreads reads the comments of brand posts that search finds outside the followed
+	// subreddits (OAuth only), for FollowFor after the post, FollowDepth reply levels deep, at
+	// most FollowPerPoll thread reads per poll (see thread.go).
+	FollowThreads bool                `yaml:"follow_threads" json:"follow_threads"`
+	FollowFor     collectors.Duration `yaml:"follow_for" json:"follow_for"`
+	FollowDepth   int                 `yaml:"follow_depth" json:"follow_depth"`
+	FollowPerPoll int                 `yaml:"follow_per_poll" json:"follow_per_poll"`
 	// Timeout bounds one HTTP request; MaxBytes one response body.
 	Timeout  collectors.Duration `yaml:"timeout" json:"timeout"`
 	MaxBytes int64               `yaml:"max_bytes" json:"max_bytes"`
@@ -103,6 +110,7 @@ type Collector struct {
 	budget   *budget
 	state    state
 	watch    collectors.Watch
+	brands   []brandQuery
 	now      func() time.Time
 	logger   *slog.Logger
 	started  bool
@@ -116,6 +124,8 @@ type state struct {
 	Streams map[string]*streamState `json:"streams,omitempty"`
 	// Next is the stream the next poll starts with, so a spent budget does not starve the last ones.
 	Next int `json:"next,omitempty"`
+	// Threads are the brand threads followed outside the followed subreddits, by post fullname.
+	Threads map[string]*threadState `json:"threads,omitempty"`
 	// FeedsPausedUntil holds every feed back after a 429 (RSS fallback).
 	FeedsPausedUntil time.Time `json:"feeds_paused_until,omitzero"`
 }
@@ -137,21 +147,25 @@ func init() {
 // New returns a collector with the defaults filled in.
 func New() *Collector {
 	return &Collector{
-		Search:       true,
-		Every:        collectors.Duration(2 * time.Minute),
-		Backfill:     collectors.Duration(24 * time.Hour),
-		BaseURL:      DefaultAPIURL,
-		FeedURL:      DefaultFeedURL,
-		TokenURL:     DefaultTokenURL,
-		Budget:       DefaultBudget,
-		MaxPages:     maxListing / pageSize,
-		FeedSpacing:  collectors.Duration(time.Minute),
-		RecheckEvery: collectors.Duration(6 * time.Hour),
-		RecheckSpan:  collectors.Duration(30 * 24 * time.Hour),
-		Timeout:      collectors.Duration(httpfetch.DefaultTimeout),
-		MaxBytes:     httpfetch.DefaultMaxBytes,
-		now:          time.Now,
-		logger:       slog.New(slog.DiscardHandler),
+		Search:        true,
+		Every:         collectors.Duration(2 * time.Minute),
+		Backfill:      collectors.Duration(24 * time.Hour),
+		BaseURL:       DefaultAPIURL,
+		FeedURL:       DefaultFeedURL,
+		TokenURL:      DefaultTokenURL,
+		Budget:        DefaultBudget,
+		MaxPages:      maxListing / pageSize,
+		FeedSpacing:   collectors.Duration(time.Minute),
+		RecheckEvery:  collectors.Duration(6 * time.Hour),
+		RecheckSpan:   collectors.Duration(30 * 24 * time.Hour),
+		FollowThreads: true,
+		FollowFor:     collectors.Duration(48 * time.Hour),
+		FollowDepth:   5,
+		FollowPerPoll: 5,
+		Timeout:       collectors.Duration(httpfetch.DefaultTimeout),
+		MaxBytes:      httpfetch.DefaultMaxBytes,
+		now:           time.Now,
+		logger:        slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -203,6 +217,12 @@ func (c *Collector) Init() error {
 		return errors.New("feed_spacing: must be at least 10s")
 	case c.RecheckEvery.D() != 0 && c.RecheckEvery.D() < 10*time.Minute:
 		return errors.New("recheck_every: must be at least 10m (or 0 to turn deletion checks off)")
+	case c.FollowFor.D() < 0 || c.FollowFor.D() > 30*24*time.Hour:
+		return errors.New("follow_for: must be between 0 and 30d")
+	case c.FollowDepth < 1 || c.FollowDepth > 10:
+		return errors.New("follow_depth: must be between 1 and 10 reply levels")
+	case c.FollowPerPoll < 0 || c.FollowPerPoll > 50:
+		return errors.New("follow_per_poll: must be between 0 and 50 thread reads")
 	case c.Timeout.D() <= 0:
 		return errors.New("timeout: must be positive")
 	case c.MaxBytes <= 0:
@@ -507,6 +527,8 @@ func (c *Collector) collectAPI(ctx context.Context, streams []stream, sink colle
 	if ok == 0 && len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	// Thread reads leave the budget a poll's worth of stream requests.
+	c.followThreads(ctx, sink, emitted, len(streams))
 	return nil
 }
 
@@ -648,6 +670,9 @@ func (c *Collector) pollStream(ctx context.Context, s stream, sink collectors.Si
 	}
 	// Oldest first, so a reader of the sink sees the conversation in order.
 	slices.Reverse(fresh)
+	if s.kind == "search" {
+		c.followPosts(fresh)
+	}
 	for _, m := range fresh {
 		if emitted[m.ID] {
 			continue

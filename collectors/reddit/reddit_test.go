@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -373,7 +374,12 @@ func TestFailuresLoseAndDuplicateNothing(t *testing.T) {
 			if tt.pollFails != (err != nil) {
 				t.Fatalf("Collect error = %v, want failure %v", err, tt.pollFails)
 			}
-			if !strings.Contains(strings.ToLower(strings.Join(msgs, "\n")), strings.ToLower(tt.wantErr)) {
+			all := strings.ToLower(strings.Join(msgs, "\n"))
+			if tt.wantErr == "timeout" {
+				// The client's timeout or the request context's deadline, whichever fires first.
+				all = strings.ReplaceAll(all, "deadline exceeded", "timeout")
+			}
+			if !strings.Contains(all, strings.ToLower(tt.wantErr)) {
 				t.Errorf("errors %q do not mention %q", msgs, tt.wantErr)
 			}
 			if tt.rateLimit > 0 {
@@ -1059,4 +1065,195 @@ func TestUserAgentNamesVersionAndContact(t *testing.T) {
 	if r := srv.Requests(); len(r) != 1 || r[0].Header.Get("User-Agent") != "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)" {
 		t.Errorf("feed requests %v", r)
 	}
+}
+
+// contextSink records what is handed over in a brand's context.
+type contextSink struct {
+	collectortest.Sink
+	mu      sync.Mutex
+	context map[string][]string
+}
+
+var _ ContextSink = (*contextSink)(nil)
+
+func (s *contextSink) AddInContext(m collectors.Mention, brands []string) {
+	s.Add(m)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.context == nil {
+		s.context = map[string][]string{}
+	}
+	s.context[m.ID] = brands
+}
+
+func (s *contextSink) inContext() map[string][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.context)
+}
+
+// threadPosted is when the followed post (t3_1si110t, the newest search hit of t0) was made.
+var threadPosted = time.Unix(1775859438, 0).UTC()
+
+func newFollowCollector(t *testing.T, srv *collectortest.Server, clk *clock, mutate ...func(*Collector)) *Collector {
+	t.Helper()
+	c := newAPICollector(t, srv, clk, append([]func(*Collector){func(c *Collector) {
+		c.Subreddits = nil
+		c.FollowDepth = 3
+	}}, mutate...)...)
+	c.SetBrands([]collectors.Brand{{Name: "Ollama", Query: "ollama"}, {Name: "Acme", Query: "acme"}})
+	return c
+}
+
+func threadRequests(srv *collectortest.Server) []collectortest.Request {
+	var out []collectortest.Request
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.URL, "/comments/") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Issue 14, "the rest of the brand's threads": replies to a brand post found by search outside
+// the followed subreddits rarely repeat the brand's name; they are read (bounded) and handed
+// over as mentions of that brand in context.
+func TestFollowsBrandThreadsOutsideFollowedSubreddits(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	srv.Handle("/search?q=ollama", file("search_ollama_t0.json"))
+	srv.Handle("/comments/1si110t", file("thread_1si110t_t0.json"))
+	clk := &clock{threadPosted.Add(2 * time.Hour)}
+	c := newFollowCollector(t, srv, clk)
+	sink := &contextSink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if errs := sink.Errors(); len(errs) > 0 {
+		t.Fatalf("item errors: %v", errs)
+	}
+	// Only the one hit younger than follow_for (48h) is followed, with the depth asked for.
+	reqs := threadRequests(srv)
+	if len(reqs) != 1 || reqs[0].Query.Get("depth") != "3" || reqs[0].Query.Get("limit") != "100" || reqs[0].Query.Get("sort") != "new" {
+		t.Fatalf("thread requests %v, want one for t3_1si110t with depth=3", reqs)
+	}
+	ctxIDs := sink.inContext()
+	var replies []collectors.Mention
+	for _, m := range sink.Mentions() {
+		if brands, ok := ctxIDs[m.ID]; ok {
+			if !slices.Equal(brands, []string{"Ollama"}) {
+				t.Errorf("%s in the context of %v, want [Ollama]", m.ID, brands)
+			}
+			if m.ThreadID != "t3_1si110t" || m.ParentID == "" || m.Community != "LocalLLaMA" || strings.Contains(strings.ToLower(m.Text), "ollama") {
+				t.Errorf("reply %+v", m)
+			}
+			replies = append(replies, m)
+		}
+	}
+	// Three levels of the four-deep chain, the two other top-level comments and one reply;
+	// the "more" stub is not expanded.
+	collectortest.Golden(t, "testdata/api/thread_1si110t.golden", collectortest.JSONLines(t, replies))
+	if len(replies) != 6 || len(sink.IDs()) != 20+6 {
+		t.Errorf("%d replies and %d mentions, want 6 and 26", len(replies), len(sink.IDs()))
+	}
+
+	// Not due again until the post has doubled its age (2h → 4h).
+	srv.Handle("/comments/1si110t", file("thread_1si110t_t1.json"))
+	srv.ResetRequests()
+	clk.t = clk.t.Add(time.Hour)
+	if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(threadRequests(srv)); n != 0 {
+		t.Errorf("thread re-read after 1h: %d requests", n)
+	}
+	// After a restart, the re-read hands over only the new reply.
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := newFollowCollector(t, srv, clk)
+	if err := c2.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(time.Hour)
+	sink2 := &contextSink{}
+	if err := c2.Collect(context.Background(), sink2); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink2.IDs(); !slices.Equal(got, []string{"t1_efegkum"}) || !slices.Equal(sink2.inContext()["t1_efegkum"], []string{"Ollama"}) {
+		t.Errorf("re-read handed over %v (%v), want the one new reply in context", got, sink2.inContext())
+	}
+	// Past follow_for the thread is dropped.
+	clk.t = threadPosted.Add(49 * time.Hour)
+	srv.ResetRequests()
+	if err := c2.Collect(context.Background(), &contextSink{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(threadRequests(srv)); n != 0 || len(c2.state.Threads) != 0 {
+		t.Errorf("thread older than follow_for: %d requests, %d followed", n, len(c2.state.Threads))
+	}
+}
+
+func TestFollowThreadsBounds(t *testing.T) {
+	empty := collectortest.Response{Body: []byte(`{"kind": "Listing", "data": {"after": null, "children": []}}`)}
+	t.Run("per poll", func(t *testing.T) {
+		srv := collectortest.NewServer(t)
+		srv.Handle("/search?q=ollama", file("search_ollama_t0.json"))
+		srv.Handle("/comments/1si110t", file("thread_1si110t_t0.json"))
+		clk := &clock{threadPosted.Add(2 * time.Hour)}
+		c := newFollowCollector(t, srv, clk, func(c *Collector) {
+			c.FollowFor = collectors.Duration(30 * 24 * time.Hour)
+			c.FollowPerPoll = 2
+		})
+		sink := &collectortest.Sink{} // no ContextSink: replies go to Add
+		if err := c.Collect(context.Background(), sink); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(threadRequests(srv)); n != 2 {
+			t.Errorf("%d thread reads in one poll, want follow_per_poll = 2", n)
+		}
+		if len(c.state.Threads) < 5 {
+			t.Errorf("%d threads followed, want every hit of the last 30 days", len(c.state.Threads))
+		}
+		if !slices.Contains(sink.IDs(), "t1_efeov0r") {
+			t.Error("without a ContextSink, replies are not handed to Add")
+		}
+	})
+	t.Run("budget reserve", func(t *testing.T) {
+		srv := collectortest.NewServer(t)
+		srv.Handle("/search?q=ollama", file("search_ollama_t0.json", "X-Ratelimit-Remaining", "1", "X-Ratelimit-Reset", "300"))
+		srv.Handle("/comments/1si110t", file("thread_1si110t_t0.json"))
+		c := newFollowCollector(t, srv, &clock{threadPosted.Add(2 * time.Hour)})
+		if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+			t.Fatalf("a poll whose streams succeeded must succeed: %v", err)
+		}
+		if n := len(threadRequests(srv)); n != 0 {
+			t.Errorf("%d thread reads with one request left for the streams", n)
+		}
+	})
+	t.Run("followed subreddit", func(t *testing.T) {
+		srv := collectortest.NewServer(t)
+		srv.Handle("/search?q=ollama", file("search_ollama_t0.json"))
+		srv.Handle("/r/LocalLLaMA/new", empty)
+		srv.Handle("/r/LocalLLaMA/comments", empty)
+		c := newFollowCollector(t, srv, &clock{threadPosted.Add(2 * time.Hour)}, func(c *Collector) { c.Subreddits = []string{"localllama"} })
+		if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(threadRequests(srv)); n != 0 {
+			t.Errorf("%d thread reads in a followed subreddit (its comments stream covers them)", n)
+		}
+	})
+	t.Run("no brand", func(t *testing.T) {
+		srv := collectortest.NewServer(t)
+		srv.Handle("/search?q=ollama", file("search_ollama_t0.json"))
+		c := newFollowCollector(t, srv, &clock{threadPosted.Add(2 * time.Hour)})
+		c.SetBrands([]collectors.Brand{{Name: "Acme", Query: "acme"}})
+		if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(threadRequests(srv)); n != 0 {
+			t.Errorf("%d thread reads for posts that match no brand (a topic's term)", n)
+		}
+	})
 }
