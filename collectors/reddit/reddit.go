@@ -469,7 +469,12 @@ func (c *Collector) logStart(streams []stream) {
 	}
 	perPoll := len(streams)
 	per10m := float64(perPoll) * float64(window) / float64(c.Every.D())
-	c.logger.Info("polling the Reddit API", "streams", perPoll, "requests_per_hour_min", int(per10m*6), "budget_per_10m", c.Budget)
+	threads := 0
+	if c.following() {
+		threads = c.FollowPerPoll
+	}
+	c.logger.Info("polling the Reddit API", "streams", perPoll, "requests_per_hour_min", int(per10m*6), "budget_per_10m", c.Budget,
+		"thread_reads_per_poll_max", threads)
 	if per10m > float64(c.Budget) {
 		c.logger.Warn("the config needs more requests than the budget allows; streams take turns and each is read less often than every",
 			"requests_per_10m", int(per10m), "budget_per_10m", c.Budget)
