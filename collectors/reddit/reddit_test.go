@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -1256,4 +1257,28 @@ func TestFollowThreadsBounds(t *testing.T) {
 			t.Errorf("%d thread reads for posts that match no brand (a topic's term)", n)
 		}
 	})
+}
+
+// The sample's commented-out values are the defaults, and every key it shows exists.
+func TestSampleShowsTheDefaults(t *testing.T) {
+	var b strings.Builder
+	for _, line := range strings.Split(New().SampleConfig(), "\n") {
+		if v, ok := strings.CutPrefix(line, "# "); ok && !strings.HasPrefix(v, "#") && strings.Contains(v, ": ") {
+			b.WriteString(v + "\n")
+		}
+	}
+	got := New()
+	if err := yaml.UnmarshalWithOptions([]byte(b.String()), got, yaml.Strict()); err != nil {
+		t.Fatalf("sample values:\n%s\n%v", b.String(), err)
+	}
+	want := New()
+	got.now, want.now, got.logger, want.logger = nil, nil, nil, nil
+	if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+		t.Errorf("sample values differ from New():\n got %s\nwant %s", g, w)
+	}
+	for _, key := range []string{"contact", "follow_threads", "follow_for", "follow_depth", "follow_per_poll"} {
+		if !strings.Contains(b.String(), key+":") {
+			t.Errorf("sample lacks %s", key)
+		}
+	}
 }
