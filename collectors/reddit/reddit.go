@@ -73,7 +73,11 @@ type Collector struct {
 	Password     collectors.Secret `yaml:"password" json:"password,omitempty"`
 	PasswordFile string            `yaml:"password_file" json:"password_file,omitempty"`
 	// UserAgent identifies the app as Reddit's rules require: platform:app:version (by /u/name).
+	// Empty builds one from the binary's version and Contact.
 	UserAgent string `yaml:"user_agent" json:"user_agent"`
+	// Contact is the Reddit account the default User-Agent names as "(by /u/contact)", so Reddit
+	// can reach whoever runs Overhear; it defaults to Username.
+	Contact string `yaml:"contact" json:"contact,omitempty"`
 	// BaseURL is the OAuth API; FeedURL serves the RSS fallback; TokenURL issues tokens.
 	BaseURL  string `yaml:"base_url" json:"base_url"`
 	FeedURL  string `yaml:"feed_url" json:"feed_url"`
@@ -88,6 +92,13 @@ type Collector struct {
 	RecheckEvery collectors.Duration `yaml:"recheck_every" json:"recheck_every"`
 	// RecheckSpan bounds the age of the stored items checked for deletion.
 	RecheckSpan collectors.Duration `yaml:"recheck_window" json:"recheck_window"`
+	// FollowThreads reads the comments of brand posts that search finds outside the followed
+	// subreddits (OAuth only), for FollowFor after the post, FollowDepth reply levels deep, at
+	// most FollowPerPoll thread reads per poll (see thread.go).
+	FollowThreads bool                `yaml:"follow_threads" json:"follow_threads"`
+	FollowFor     collectors.Duration `yaml:"follow_for" json:"follow_for"`
+	FollowDepth   int                 `yaml:"follow_depth" json:"follow_depth"`
+	FollowPerPoll int                 `yaml:"follow_per_poll" json:"follow_per_poll"`
 	// Timeout bounds one HTTP request; MaxBytes one response body.
 	Timeout  collectors.Duration `yaml:"timeout" json:"timeout"`
 	MaxBytes int64               `yaml:"max_bytes" json:"max_bytes"`
@@ -99,6 +110,7 @@ type Collector struct {
 	budget   *budget
 	state    state
 	watch    collectors.Watch
+	brands   []brandQuery
 	now      func() time.Time
 	logger   *slog.Logger
 	started  bool
@@ -112,6 +124,10 @@ type state struct {
 	Streams map[string]*streamState `json:"streams,omitempty"`
 	// Next is the stream the next poll starts with, so a spent budget does not starve the last ones.
 	Next int `json:"next,omitempty"`
+	// Threads are the brand threads followed outside the followed subreddits, by post fullname.
+	Threads map[string]*threadState `json:"threads,omitempty"`
+	// FeedsPausedUntil holds every feed back after a 429 (RSS fallback).
+	FeedsPausedUntil time.Time `json:"feeds_paused_until,omitzero"`
 }
 
 type streamState struct {
@@ -119,6 +135,9 @@ type streamState struct {
 	Validators httpfetch.Validators `json:"validators,omitzero"`
 	// Fetched is when the feed was last read (RSS fallback).
 	Fetched time.Time `json:"fetched,omitzero"`
+	// Failures counts the feed's failed reads in a row; RetryAt is when it is tried again.
+	Failures int       `json:"failures,omitempty"`
+	RetryAt  time.Time `json:"retry_at,omitzero"`
 }
 
 func init() {
@@ -128,21 +147,25 @@ func init() {
 // New returns a collector with the defaults filled in.
 func New() *Collector {
 	return &Collector{
-		Search:       true,
-		Every:        collectors.Duration(2 * time.Minute),
-		Backfill:     collectors.Duration(24 * time.Hour),
-		BaseURL:      DefaultAPIURL,
-		FeedURL:      DefaultFeedURL,
-		TokenURL:     DefaultTokenURL,
-		Budget:       DefaultBudget,
-		MaxPages:     maxListing / pageSize,
-		FeedSpacing:  collectors.Duration(time.Minute),
-		RecheckEvery: collectors.Duration(6 * time.Hour),
-		RecheckSpan:  collectors.Duration(30 * 24 * time.Hour),
-		Timeout:      collectors.Duration(httpfetch.DefaultTimeout),
-		MaxBytes:     httpfetch.DefaultMaxBytes,
-		now:          time.Now,
-		logger:       slog.New(slog.DiscardHandler),
+		Search:        true,
+		Every:         collectors.Duration(2 * time.Minute),
+		Backfill:      collectors.Duration(24 * time.Hour),
+		BaseURL:       DefaultAPIURL,
+		FeedURL:       DefaultFeedURL,
+		TokenURL:      DefaultTokenURL,
+		Budget:        DefaultBudget,
+		MaxPages:      maxListing / pageSize,
+		FeedSpacing:   collectors.Duration(time.Minute),
+		RecheckEvery:  collectors.Duration(6 * time.Hour),
+		RecheckSpan:   collectors.Duration(30 * 24 * time.Hour),
+		FollowThreads: true,
+		FollowFor:     collectors.Duration(48 * time.Hour),
+		FollowDepth:   5,
+		FollowPerPoll: 5,
+		Timeout:       collectors.Duration(httpfetch.DefaultTimeout),
+		MaxBytes:      httpfetch.DefaultMaxBytes,
+		now:           time.Now,
+		logger:        slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -194,6 +217,12 @@ func (c *Collector) Init() error {
 		return errors.New("feed_spacing: must be at least 10s")
 	case c.RecheckEvery.D() != 0 && c.RecheckEvery.D() < 10*time.Minute:
 		return errors.New("recheck_every: must be at least 10m (or 0 to turn deletion checks off)")
+	case c.FollowFor.D() < 0 || c.FollowFor.D() > 30*24*time.Hour:
+		return errors.New("follow_for: must be between 0 and 30d")
+	case c.FollowDepth < 1 || c.FollowDepth > 10:
+		return errors.New("follow_depth: must be between 1 and 10 reply levels")
+	case c.FollowPerPoll < 0 || c.FollowPerPoll > 50:
+		return errors.New("follow_per_poll: must be between 0 and 50 thread reads")
 	case c.Timeout.D() <= 0:
 		return errors.New("timeout: must be positive")
 	case c.MaxBytes <= 0:
@@ -208,16 +237,46 @@ func (c *Collector) Init() error {
 	if _, err := parseBase("token_url", c.TokenURL); err != nil {
 		return err
 	}
+	c.Contact = strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(c.Contact), "/"), "u/")
+	if c.Contact != "" && !userName.MatchString(c.Contact) {
+		return fmt.Errorf("contact: %q is not a Reddit user name (the account Reddit may contact, as in /u/name)", c.Contact)
+	}
+	if c.Contact == "" {
+		c.Contact = c.Username
+	}
 	if c.UserAgent == "" {
-		c.UserAgent = "overhear:github.com/overhear/overhear:" + httpfetch.Version
-		if c.Username != "" {
-			c.UserAgent += " (by /u/" + c.Username + ")"
-		}
+		c.UserAgent = userAgent(httpfetch.Version, c.Contact)
+	} else if strings.ContainsAny(c.UserAgent, "\r\n") {
+		return errors.New("user_agent: must be one line")
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	return c.build()
+}
+
+var userName = regexp.MustCompile(`^[A-Za-z0-9_-]{3,20}$`)
+
+// userAgent follows Reddit's API rules: "<platform>:<app ID>:<version> (by /u/<username>)".
+// The version is the binary's (httpfetch.Version), with the separators Reddit uses removed.
+func userAgent(version, contact string) string {
+	version = strings.Map(func(r rune) rune {
+		if r == ':' || r == ' ' || r < 0x20 || r > 0x7e {
+			return '-'
+		}
+		return r
+	}, version)
+	if version == "" {
+		version = "dev"
+	}
+	if version[0] >= '0' && version[0] <= '9' {
+		version = "v" + version
+	}
+	ua := "server:github.com/overhear/overhear:" + version
+	if contact != "" {
+		ua += " (by /u/" + contact + ")"
+	}
+	return ua
 }
 
 func parseBase(key, raw string) (*url.URL, error) {
@@ -398,15 +457,24 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 
 func (c *Collector) logStart(streams []stream) {
 	if c.client == nil {
-		every := max(c.Every.D(), time.Duration(len(streams))*c.FeedSpacing.D())
+		every := c.feedCycle(len(streams))
 		c.logger.Info("no Reddit API credentials: reading the public RSS feeds instead, one feed per feed_spacing; "+
 			"set client_id and client_secret for the API (comments search, deletion checks, faster polling)",
 			"feeds", len(streams), "feed_spacing", c.FeedSpacing.String(), "each_feed_every", every.String())
 		return
 	}
+	if !strings.Contains(c.UserAgent, "(by /u/") {
+		c.logger.Warn("the Reddit User-Agent names no account to contact, which Reddit's API rules require; set contact (or username)",
+			"user_agent", c.UserAgent)
+	}
 	perPoll := len(streams)
 	per10m := float64(perPoll) * float64(window) / float64(c.Every.D())
-	c.logger.Info("polling the Reddit API", "streams", perPoll, "requests_per_hour_min", int(per10m*6), "budget_per_10m", c.Budget)
+	threads := 0
+	if c.following() {
+		threads = c.FollowPerPoll
+	}
+	c.logger.Info("polling the Reddit API", "streams", perPoll, "requests_per_hour_min", int(per10m*6), "budget_per_10m", c.Budget,
+		"thread_reads_per_poll_max", threads)
 	if per10m > float64(c.Budget) {
 		c.logger.Warn("the config needs more requests than the budget allows; streams take turns and each is read less often than every",
 			"requests_per_10m", int(per10m), "budget_per_10m", c.Budget)
@@ -464,6 +532,8 @@ func (c *Collector) collectAPI(ctx context.Context, streams []stream, sink colle
 	if ok == 0 && len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	// Thread reads leave the budget a poll's worth of stream requests.
+	c.followThreads(ctx, sink, emitted, len(streams))
 	return nil
 }
 
@@ -605,6 +675,9 @@ func (c *Collector) pollStream(ctx context.Context, s stream, sink collectors.Si
 	}
 	// Oldest first, so a reader of the sink sees the conversation in order.
 	slices.Reverse(fresh)
+	if s.kind == "search" {
+		c.followPosts(fresh)
+	}
 	for _, m := range fresh {
 		if emitted[m.ID] {
 			continue
@@ -711,24 +784,25 @@ func (c *Collector) feedURL(s stream) string {
 	return u.String()
 }
 
-// collectFeeds reads the one feed that is most overdue, if any is due (RSS fallback).
+// collectFeeds reads the one feed that is due soonest, if any is due (RSS fallback). A feed that
+// fails (403, 404, 5xx, HTML instead of a feed) backs off on its own, exponentially and capped
+// (see feedFailed), so it cannot hold the others up; a 429 pauses every feed, as Reddit limits
+// the whole client.
 func (c *Collector) collectFeeds(ctx context.Context, streams []stream, sink collectors.Sink) error {
 	now := c.now()
-	cycle := max(c.Every.D(), time.Duration(len(streams))*c.FeedSpacing.D())
+	if now.Before(c.state.FeedsPausedUntil) {
+		return &errBudget{wait: c.state.FeedsPausedUntil.Sub(now)}
+	}
+	cycle := c.feedCycle(len(streams))
 	var due *stream
 	var dueAt time.Time
 	for i := range streams {
-		st := c.state.Streams[streams[i].key]
-		var last time.Time
-		if st != nil {
-			last = st.Fetched
-		}
-		if due == nil || last.Before(dueAt) {
-			due, dueAt = &streams[i], last
+		at := c.feedDue(c.state.Streams[streams[i].key], cycle)
+		if due == nil || at.Before(dueAt) {
+			due, dueAt = &streams[i], at
 		}
 	}
-	// Allow a little slack for the scheduler's jitter.
-	if !dueAt.IsZero() && now.Sub(dueAt) < cycle-c.FeedSpacing.D()/2 {
+	if dueAt.After(now) {
 		return collectors.ErrNotModified
 	}
 	s := *due
@@ -742,16 +816,25 @@ func (c *Collector) collectFeeds(ctx context.Context, streams []stream, sink col
 		Header: http.Header{"Accept": {"application/atom+xml, application/rss+xml;q=0.9, application/xml;q=0.8"}},
 	})
 	if err != nil {
-		return fmt.Errorf("reddit: poll feed %s: %w", s.key, err)
+		err = fmt.Errorf("reddit: poll feed %s: %w", s.key, err)
+		if ctx.Err() != nil {
+			return err
+		}
+		if collectors.IsRateLimited(err) {
+			wait, _ := collectors.RetryAfter(err)
+			c.state.FeedsPausedUntil = now.Add(max(wait, c.FeedSpacing.D()))
+			return err
+		}
+		return c.feedFailed(streams, s, st, feedURL, cycle, err, sink)
 	}
 	if resp.NotModified {
-		st.Fetched = now
+		st.Fetched, st.Failures, st.RetryAt = now, 0, time.Time{}
 		c.state.Streams[s.key] = st
 		return collectors.ErrNotModified
 	}
 	feed, err := feedreader.Parse(resp.Body)
 	if err != nil {
-		return fmt.Errorf("reddit: poll feed %s: %w", s.key, err)
+		return c.feedFailed(streams, s, st, feedURL, cycle, fmt.Errorf("reddit: poll feed %s: %w", s.key, err), sink)
 	}
 	cold := !st.started()
 	cutoff := now.Add(-c.Backfill.D())
@@ -795,10 +878,56 @@ func (c *Collector) collectFeeds(ctx context.Context, streams []stream, sink col
 	if floor != "" {
 		st.raiseFloor(floor)
 	}
-	st.Validators, st.Fetched = resp.Validators, now
+	st.Validators, st.Fetched, st.Failures, st.RetryAt = resp.Validators, now, 0, time.Time{}
 	c.state.Streams[s.key] = st
 	c.logger.Debug("read feed", "stream", s.key, "feed_url", httpfetch.RedactURL(feedURL), "new_items", len(fresh), "cold_start", cold)
 	return nil
+}
+
+// maxFeedBackoff caps how long a failing feed waits before it is tried again.
+const maxFeedBackoff = 12 * time.Hour
+
+// feedCycle is how often each feed is read: every feed once per feed_spacing, in turn.
+func (c *Collector) feedCycle(feeds int) time.Duration {
+	return max(c.Every.D(), time.Duration(feeds)*c.FeedSpacing.D())
+}
+
+// feedDue is when a feed should be read next: at once if it never was, at its retry time if it
+// is failing, else a cycle after the last read (less a little slack for the scheduler's jitter).
+func (c *Collector) feedDue(st *streamState, cycle time.Duration) time.Time {
+	switch {
+	case st == nil:
+		return time.Time{}
+	case st.Failures > 0:
+		return st.RetryAt
+	case st.Fetched.IsZero():
+		return time.Time{}
+	}
+	return st.Fetched.Add(cycle - c.FeedSpacing.D()/2)
+}
+
+// feedFailed backs a failing feed off: the n-th failure in a row waits 2^n cycles (or the
+// server's Retry-After, if longer), at most maxFeedBackoff. The backoff is part of the state, so
+// it survives restarts. The poll still succeeds (and so commits the state) while another feed
+// is healthy; the failure goes to sink.Error. When every feed is failing, the poll fails.
+func (c *Collector) feedFailed(streams []stream, s stream, st *streamState, feedURL string, cycle time.Duration, err error, sink collectors.Sink) error {
+	now := c.now()
+	st.Failures++
+	wait := min(cycle<<min(st.Failures, 20), maxFeedBackoff)
+	if d, ok := collectors.RetryAfter(err); ok && d > wait {
+		wait = min(d, maxFeedBackoff)
+	}
+	st.RetryAt = now.Add(wait)
+	c.state.Streams[s.key] = st
+	c.logger.Warn("feed failed; it backs off while the other feeds go on", "stream", s.key,
+		"feed_url", httpfetch.RedactURL(feedURL), "failures", st.Failures, "retry_delay_seconds", int(wait.Seconds()), "error", err)
+	for _, o := range streams {
+		if ost := c.state.Streams[o.key]; ost == nil || ost.Failures == 0 {
+			sink.Error(err)
+			return nil
+		}
+	}
+	return err
 }
 
 var (

@@ -7,13 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -372,7 +375,12 @@ func TestFailuresLoseAndDuplicateNothing(t *testing.T) {
 			if tt.pollFails != (err != nil) {
 				t.Fatalf("Collect error = %v, want failure %v", err, tt.pollFails)
 			}
-			if !strings.Contains(strings.ToLower(strings.Join(msgs, "\n")), strings.ToLower(tt.wantErr)) {
+			all := strings.ToLower(strings.Join(msgs, "\n"))
+			if tt.wantErr == "timeout" {
+				// The client's timeout or the request context's deadline, whichever fires first.
+				all = strings.ReplaceAll(all, "deadline exceeded", "timeout")
+			}
+			if !strings.Contains(all, strings.ToLower(tt.wantErr)) {
 				t.Errorf("errors %q do not mention %q", msgs, tt.wantErr)
 			}
 			if tt.rateLimit > 0 {
@@ -601,8 +609,14 @@ func TestRSSFallback(t *testing.T) {
 	poll(nil) // one more
 	clk.t = clk.t.Add(time.Minute)
 	poll(nil)    // comments
-	poll(errAny) // 429
+	poll(errAny) // 429: every feed waits for Retry-After, without a request
+	n := len(srv.Requests())
 	clk.t = clk.t.Add(time.Minute)
+	poll(errAny)
+	if len(srv.Requests()) != n {
+		t.Error("a feed was requested before the 429's Retry-After")
+	}
+	clk.t = clk.t.Add(10 * time.Minute)
 	poll(nil) // comments
 	poll(nil) // the same snapshot again: nothing new
 	ids := sink.IDs()
@@ -780,5 +794,491 @@ func TestCursor(t *testing.T) {
 	}
 	if idPart("t3_ABC") != "" || idPart("nope") != "" || cmpID("009", "a") >= 0 {
 		t.Error("idPart/cmpID")
+	}
+}
+
+// newFeedCollector returns an initialised RSS-fallback collector pointed at srv.
+func newFeedCollector(t *testing.T, srv *collectortest.Server, clk *clock, terms ...string) *Collector {
+	t.Helper()
+	c := New()
+	c.Subreddits = []string{"ollama"}
+	c.Search = len(terms) > 0
+	c.FeedURL = srv.URL
+	c.Backfill = collectors.Duration(7 * 24 * time.Hour)
+	c.SetFetcher(&httpfetch.Fetcher{Sleep: (&collectortest.InstantSleep{}).Sleep, MaxRetries: 1})
+	c.now = clk.now
+	c.SetWatch(collectors.Watch{Terms: terms})
+	if err := c.Init(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Issue 14: a feed answering 403, 404 or HTML stayed "most overdue" forever, every other feed
+// stopped and the failing request repeated every minute.
+func TestRSSFailingFeedsBackOffAlone(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	srv.Handle("/r/ollama/new/.rss", collectortest.Response{File: "testdata/rss/ollama-20250830T034110Z.xml", Header: http.Header{"ETag": {`"a"`}}})
+	srv.Handle("/r/ollama/comments/.rss", collectortest.Response{Status: http.StatusForbidden, Body: []byte(`<html><body>blocked</body></html>`)})
+	srv.Handle("/search.rss?q=ollama", collectortest.Response{Status: http.StatusNotFound})
+	srv.Handle("/search.rss?q=llama.cpp", collectortest.Response{Header: http.Header{"Content-Type": {"text/html"}},
+		Body: []byte("<!doctype html><html><head><title>reddit.com: over capacity</title></head><body>Our CDN was unable to reach our servers</body></html>")})
+	clk := &clock{time.Date(2025, 8, 30, 4, 0, 0, 0, time.UTC)}
+	c := newFeedCollector(t, srv, clk, "ollama", "llama.cpp")
+	sink := &collectortest.Sink{}
+	// Two hours of the scheduler calling every feed_spacing (1m); 4 feeds, so a cycle is 4m.
+	times := map[string][]time.Time{}
+	for range 120 {
+		n := len(srv.Requests())
+		err := c.Collect(context.Background(), sink)
+		if err != nil && !errors.Is(err, collectors.ErrNotModified) {
+			t.Fatalf("at %s: poll failed although a feed is healthy: %v", clk.t.Format("15:04"), err)
+		}
+		for _, r := range srv.Requests()[n:] {
+			times[r.URL] = append(times[r.URL], clk.t)
+		}
+		clk.t = clk.t.Add(time.Minute)
+	}
+	if got := len(times["/r/ollama/new/.rss"]); got < 28 {
+		t.Errorf("the healthy feed was read %d times in 2h, want about 30 (every 4m)", got)
+	}
+	for _, u := range []string{"/r/ollama/comments/.rss", "/search.rss?q=ollama&sort=new", "/search.rss?q=llama.cpp&sort=new"} {
+		ts := times[u]
+		if len(ts) < 2 || len(ts) > 5 {
+			t.Errorf("%s: %d requests in 2h, want a few, backing off", u, len(ts))
+			continue
+		}
+		for i := 2; i < len(ts); i++ {
+			if gap, prev := ts[i].Sub(ts[i-1]), ts[i-1].Sub(ts[i-2]); gap < 2*prev-time.Minute {
+				t.Errorf("%s: gaps %s then %s, want doubling", u, prev, gap)
+			}
+		}
+	}
+	var msgs []string
+	for _, e := range sink.Errors() {
+		msgs = append(msgs, e.Error())
+	}
+	for _, want := range []string{"HTTP 403", "HTTP 404", "comments:ollama", "search:llama.cpp"} {
+		if !strings.Contains(strings.Join(msgs, "\n"), want) {
+			t.Errorf("item errors do not report %q: %q", want, msgs)
+		}
+	}
+	if len(sink.IDs()) != 25 {
+		t.Errorf("%d mentions from the healthy feed, want 25", len(sink.IDs()))
+	}
+
+	// The backoff is in the state: after a restart the failing feeds are not asked at once.
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := newFeedCollector(t, srv, clk, "ollama", "llama.cpp")
+	if err := c2.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	retryAt := map[string]time.Time{}
+	for _, s := range c.streams() {
+		if fs := c.state.Streams[s.key]; fs.Failures > 0 {
+			retryAt[c.feedURL(s)[len(srv.URL):]] = fs.RetryAt
+		}
+	}
+	if len(retryAt) != 3 {
+		t.Fatalf("%d feeds backing off in the state, want 3", len(retryAt))
+	}
+	for range 60 {
+		n := len(srv.Requests())
+		_ = c2.Collect(context.Background(), &collectortest.Sink{})
+		for _, r := range srv.Requests()[n:] {
+			if at, ok := retryAt[r.URL]; ok && clk.t.Before(at) {
+				t.Errorf("after a restart, backing-off feed %s asked at %s, before %s", r.URL, clk.t.Format("15:04"), at.Format("15:04"))
+			}
+		}
+		clk.t = clk.t.Add(time.Minute)
+	}
+
+	// A feed that works again is read on the normal schedule.
+	srv.Handle("/r/ollama/comments/.rss", collectortest.Response{File: "testdata/rss/LocalLLaMA-empty.xml"})
+	clk.t = clk.t.Add(maxFeedBackoff)
+	srv.ResetRequests()
+	for range 12 {
+		_ = c2.Collect(context.Background(), &collectortest.Sink{})
+		clk.t = clk.t.Add(time.Minute)
+	}
+	if n := srv.Count("/r/ollama/comments/.rss"); n != 3 {
+		t.Errorf("recovered feed read %d times in 12m, want 3 (every 4m)", n)
+	}
+
+	// When every feed fails, the poll fails.
+	srv.Handle("/r/ollama/new/.rss", collectortest.Response{Status: http.StatusForbidden})
+	srv.Handle("/r/ollama/comments/.rss", collectortest.Response{Status: http.StatusForbidden})
+	var last error
+	for range 24 * 60 {
+		if err := c2.Collect(context.Background(), &collectortest.Sink{}); err != nil && !errors.Is(err, collectors.ErrNotModified) {
+			last = err
+		}
+		clk.t = clk.t.Add(time.Minute)
+	}
+	if last == nil || !strings.Contains(last.Error(), "HTTP 403") {
+		t.Errorf("every feed failing: last poll error %v, want the 403", last)
+	}
+}
+
+// apiRequests counts the requests that were not for a token.
+func apiRequests(srv *collectortest.Server) int {
+	return len(srv.Requests()) - srv.Count("/api/v1/access_token")
+}
+
+// Issue 14: after a Reddit 429 the API path sent three more requests within 4 s, ignoring the
+// reset header. Nothing may be sent before the reset, from any goroutine.
+func TestNothingSentBefore429Reset(t *testing.T) {
+	tests := []struct {
+		name   string
+		header []string
+		want   time.Duration
+	}{
+		{"reset header only", []string{"X-Ratelimit-Remaining", "0", "X-Ratelimit-Used", "1000", "X-Ratelimit-Reset", "240"}, 4 * time.Minute},
+		{"short Retry-After, later reset", []string{"Retry-After", "2", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "240"}, 4 * time.Minute},
+		{"Retry-After beyond the reset", []string{"Retry-After", "300", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "10"}, 5 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := collectortest.NewServer(t)
+			serveT0(srv)
+			h := http.Header{}
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				h.Set(tt.header[i], tt.header[i+1])
+			}
+			srv.Handle(group+"/new", collectortest.Response{Status: http.StatusTooManyRequests, Header: h, Body: []byte(`{"message": "Too Many Requests", "error": 429}`)})
+			ids := strings.TrimSpace(string(collectortest.ReadFile(t, "testdata/api/info_ids.txt")))
+			srv.Handle("/api/info?id="+ids, file("info.json"))
+			clk := &clock{t0Now}
+			c := newAPICollector(t, srv, clk)
+			err := c.Collect(context.Background(), &collectortest.Sink{})
+			if !collectors.IsRateLimited(err) {
+				t.Fatalf("Collect = %v, want a rate-limit error", err)
+			}
+			if d, _ := collectors.RetryAfter(err); d != tt.want {
+				t.Errorf("RetryAfter = %v, want %v", d, tt.want)
+			}
+			if n := apiRequests(srv); n != 1 {
+				t.Errorf("%d API requests, want only the one refused", n)
+			}
+			// Polls and deletion checks in other goroutines send nothing before the reset.
+			clk.t = clk.t.Add(tt.want - time.Second)
+			srv.ResetRequests()
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if i%2 == 0 {
+						errs[i] = c.Collect(context.Background(), &collectortest.Sink{})
+					} else {
+						_, errs[i] = c.CheckDeleted(context.Background(), strings.Split(ids, ","))
+					}
+				}()
+			}
+			wg.Wait()
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("%d requests sent before the reset: %v", n, srv.Requests())
+			}
+			for _, err := range errs {
+				if !collectors.IsRateLimited(err) {
+					t.Errorf("before the reset: %v, want a rate-limit error", err)
+				}
+			}
+			// After the reset the poll goes on, starting with the stream that was refused.
+			clk.t = clk.t.Add(time.Second)
+			serveT0(srv)
+			sink := &collectortest.Sink{}
+			if err := c.Collect(context.Background(), sink); err != nil {
+				t.Fatal(err)
+			}
+			checkSameIDs(t, sink.IDs(), allT0(t))
+		})
+	}
+}
+
+// Issue 14: the User-Agent had no "(by /u/…)" contact for app-only use and said version "dev".
+func TestUserAgentNamesVersionAndContact(t *testing.T) {
+	defer func(v string) { httpfetch.Version = v }(httpfetch.Version)
+	httpfetch.Version = "1.4.2"
+	tests := []struct {
+		name              string
+		contact, username string
+		version           string
+		want              string
+	}{
+		{"app-only with contact", "acme_social", "", "1.4.2", "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)"},
+		{"contact written as /u/", "/u/acme_social", "", "1.4.2", "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)"},
+		{"script app's username", "", "acme_bot", "1.4.2", "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_bot)"},
+		{"contact wins over username", "acme_social", "acme_bot", "1.4.2", "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)"},
+		{"pseudo-version", "acme_social", "", "v0.0.0-20261201120000-abcdef123456+dirty", "server:github.com/overhear/overhear:v0.0.0-20261201120000-abcdef123456+dirty (by /u/acme_social)"},
+		{"no contact", "", "", "1.4.2", "server:github.com/overhear/overhear:v1.4.2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			httpfetch.Version = tt.version
+			srv := collectortest.NewServer(t)
+			serveT0(srv)
+			var logs bytes.Buffer
+			c := newAPICollector(t, srv, &clock{t0Now}, func(c *Collector) {
+				c.UserAgent, c.Contact = "", tt.contact
+				if tt.username != "" {
+					c.Username, c.Password = tt.username, testPass
+				}
+			})
+			c.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+			if c.UserAgent != tt.want {
+				t.Errorf("User-Agent = %q, want %q", c.UserAgent, tt.want)
+			}
+			if err := c.Collect(context.Background(), &collectortest.Sink{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range srv.Requests() {
+				if got := r.Header.Get("User-Agent"); got != tt.want {
+					t.Errorf("%s sent User-Agent %q, want %q", r.URL, got, tt.want)
+				}
+			}
+			if warned := strings.Contains(logs.String(), "names no account"); warned != (tt.contact == "" && tt.username == "") {
+				t.Errorf("warning logged %v:\n%s", warned, logs.String())
+			}
+		})
+	}
+	c := New()
+	c.Contact = "not a name"
+	if err := c.Init(); err == nil || !strings.HasPrefix(err.Error(), "contact:") {
+		t.Errorf("Init() = %v, want a contact error", err)
+	}
+	// The RSS fallback sends the same User-Agent.
+	httpfetch.Version = "1.4.2"
+	srv := collectortest.NewServer(t)
+	srv.Handle("/r/ollama/new/.rss", collectortest.Response{File: "testdata/rss/LocalLLaMA-empty.xml"})
+	f := New()
+	f.Subreddits, f.Search, f.FeedURL, f.Contact = []string{"ollama"}, false, srv.URL, "acme_social"
+	if err := f.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Collect(context.Background(), &collectortest.Sink{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := srv.Requests(); len(r) != 1 || r[0].Header.Get("User-Agent") != "server:github.com/overhear/overhear:v1.4.2 (by /u/acme_social)" {
+		t.Errorf("feed requests %v", r)
+	}
+}
+
+// contextSink records what is handed over in a brand's context.
+type contextSink struct {
+	collectortest.Sink
+	mu      sync.Mutex
+	context map[string][]string
+}
+
+var _ ContextSink = (*contextSink)(nil)
+
+func (s *contextSink) AddInContext(m collectors.Mention, brands []string) {
+	s.Add(m)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.context == nil {
+		s.context = map[string][]string{}
+	}
+	s.context[m.ID] = brands
+}
+
+func (s *contextSink) inContext() map[string][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.context)
+}
+
+// threadPosted is when the followed post (t3_1si110t, the newest search hit of t0) was made.
+var threadPosted = time.Unix(1775859438, 0).UTC()
+
+func newFollowCollector(t *testing.T, srv *collectortest.Server, clk *clock, mutate ...func(*Collector)) *Collector {
+	t.Helper()
+	c := newAPICollector(t, srv, clk, append([]func(*Collector){func(c *Collector) {
+		c.Subreddits = nil
+		c.FollowDepth = 3
+	}}, mutate...)...)
+	c.SetBrands([]collectors.Brand{{Name: "Ollama", Query: "ollama"}, {Name: "Acme", Query: "acme"}})
+	return c
+}
+
+func threadRequests(srv *collectortest.Server) []collectortest.Request {
+	var out []collectortest.Request
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.URL, "/comments/") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Issue 14, "the rest of the brand's threads": replies to a brand post found by search outside
+// the followed subreddits rarely repeat the brand's name; they are read (bounded) and handed
+// over as mentions of that brand in context.
+func TestFollowsBrandThreadsOutsideFollowedSubreddits(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	srv.Handle("/search?q=ollama", file("search_ollama_t0.json"))
+	srv.Handle("/comments/1si110t", file("thread_1si110t_t0.json"))
+	clk := &clock{threadPosted.Add(2 * time.Hour)}
+	c := newFollowCollector(t, srv, clk)
+	sink := &contextSink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if errs := sink.Errors(); len(errs) > 0 {
+		t.Fatalf("item errors: %v", errs)
+	}
+	// Only the one hit younger than follow_for (48h) is followed, with the depth asked for.
+	reqs := threadRequests(srv)
+	if len(reqs) != 1 || reqs[0].Query.Get("depth") != "3" || reqs[0].Query.Get("limit") != "100" || reqs[0].Query.Get("sort") != "new" {
+		t.Fatalf("thread requests %v, want one for t3_1si110t with depth=3", reqs)
+	}
+	ctxIDs := sink.inContext()
+	var replies []collectors.Mention
+	for _, m := range sink.Mentions() {
+		if brands, ok := ctxIDs[m.ID]; ok {
+			if !slices.Equal(brands, []string{"Ollama"}) {
+				t.Errorf("%s in the context of %v, want [Ollama]", m.ID, brands)
+			}
+			if m.ThreadID != "t3_1si110t" || m.ParentID == "" || m.Community != "LocalLLaMA" || strings.Contains(strings.ToLower(m.Text), "ollama") {
+				t.Errorf("reply %+v", m)
+			}
+			replies = append(replies, m)
+		}
+	}
+	// Three levels of the four-deep chain, the two other top-level comments and one reply;
+	// the "more" stub is not expanded.
+	collectortest.Golden(t, "testdata/api/thread_1si110t.golden", collectortest.JSONLines(t, replies))
+	if len(replies) != 6 || len(sink.IDs()) != 20+6 {
+		t.Errorf("%d replies and %d mentions, want 6 and 26", len(replies), len(sink.IDs()))
+	}
+
+	// Not due again until the post has doubled its age (2h → 4h).
+	srv.Handle("/comments/1si110t", file("thread_1si110t_t1.json"))
+	srv.ResetRequests()
+	clk.t = clk.t.Add(time.Hour)
+	if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(threadRequests(srv)); n != 0 {
+		t.Errorf("thread re-read after 1h: %d requests", n)
+	}
+	// After a restart, the re-read hands over only the new reply.
+	st, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := newFollowCollector(t, srv, clk)
+	if err := c2.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(time.Hour)
+	sink2 := &contextSink{}
+	if err := c2.Collect(context.Background(), sink2); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink2.IDs(); !slices.Equal(got, []string{"t1_efegkum"}) || !slices.Equal(sink2.inContext()["t1_efegkum"], []string{"Ollama"}) {
+		t.Errorf("re-read handed over %v (%v), want the one new reply in context", got, sink2.inContext())
+	}
+	// Past follow_for the thread is dropped.
+	clk.t = threadPosted.Add(49 * time.Hour)
+	srv.ResetRequests()
+	if err := c2.Collect(context.Background(), &contextSink{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(threadRequests(srv)); n != 0 || len(c2.state.Threads) != 0 {
+		t.Errorf("thread older than follow_for: %d requests, %d followed", n, len(c2.state.Threads))
+	}
+}
+
+func TestFollowThreadsBounds(t *testing.T) {
+	empty := collectortest.Response{Body: []byte(`{"kind": "Listing", "data": {"after": null, "children": []}}`)}
+	t.Run("per poll", func(t *testing.T) {
+		srv := collectortest.NewServer(t)
+		srv.Handle("/search?q=ollama", file("search_ollama_t0.json"))
+		srv.Handle("/comments/1si110t", file("thread_1si110t_t0.json"))
+		clk := &clock{threadPosted.Add(2 * time.Hour)}
+		c := newFollowCollector(t, srv, clk, func(c *Collector) {
+			c.FollowFor = collectors.Duration(30 * 24 * time.Hour)
+			c.FollowPerPoll = 2
+		})
+		sink := &collectortest.Sink{} // no ContextSink: replies go to Add
+		if err := c.Collect(context.Background(), sink); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(threadRequests(srv)); n != 2 {
+			t.Errorf("%d thread reads in one poll, want follow_per_poll = 2", n)
+		}
+		if len(c.state.Threads) < 5 {
+			t.Errorf("%d threads followed, want every hit of the last 30 days", len(c.state.Threads))
+		}
+		if !slices.Contains(sink.IDs(), "t1_efeov0r") {
+			t.Error("without a ContextSink, replies are not handed to Add")
+		}
+	})
+	t.Run("budget reserve", func(t *testing.T) {
+		srv := collectortest.NewServer(t)
+		srv.Handle("/search?q=ollama", file("search_ollama_t0.json", "X-Ratelimit-Remaining", "1", "X-Ratelimit-Reset", "300"))
+		srv.Handle("/comments/1si110t", file("thread_1si110t_t0.json"))
+		c := newFollowCollector(t, srv, &clock{threadPosted.Add(2 * time.Hour)})
+		if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+			t.Fatalf("a poll whose streams succeeded must succeed: %v", err)
+		}
+		if n := len(threadRequests(srv)); n != 0 {
+			t.Errorf("%d thread reads with one request left for the streams", n)
+		}
+	})
+	t.Run("followed subreddit", func(t *testing.T) {
+		srv := collectortest.NewServer(t)
+		srv.Handle("/search?q=ollama", file("search_ollama_t0.json"))
+		srv.Handle("/r/LocalLLaMA/new", empty)
+		srv.Handle("/r/LocalLLaMA/comments", empty)
+		c := newFollowCollector(t, srv, &clock{threadPosted.Add(2 * time.Hour)}, func(c *Collector) { c.Subreddits = []string{"localllama"} })
+		if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(threadRequests(srv)); n != 0 {
+			t.Errorf("%d thread reads in a followed subreddit (its comments stream covers them)", n)
+		}
+	})
+	t.Run("no brand", func(t *testing.T) {
+		srv := collectortest.NewServer(t)
+		srv.Handle("/search?q=ollama", file("search_ollama_t0.json"))
+		c := newFollowCollector(t, srv, &clock{threadPosted.Add(2 * time.Hour)})
+		c.SetBrands([]collectors.Brand{{Name: "Acme", Query: "acme"}})
+		if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(threadRequests(srv)); n != 0 {
+			t.Errorf("%d thread reads for posts that match no brand (a topic's term)", n)
+		}
+	})
+}
+
+// The sample's commented-out values are the defaults, and every key it shows exists.
+func TestSampleShowsTheDefaults(t *testing.T) {
+	var b strings.Builder
+	for _, line := range strings.Split(New().SampleConfig(), "\n") {
+		if v, ok := strings.CutPrefix(line, "# "); ok && !strings.HasPrefix(v, "#") && strings.Contains(v, ": ") {
+			b.WriteString(v + "\n")
+		}
+	}
+	got := New()
+	if err := yaml.UnmarshalWithOptions([]byte(b.String()), got, yaml.Strict()); err != nil {
+		t.Fatalf("sample values:\n%s\n%v", b.String(), err)
+	}
+	want := New()
+	got.now, want.now, got.logger, want.logger = nil, nil, nil, nil
+	if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+		t.Errorf("sample values differ from New():\n got %s\nwant %s", g, w)
+	}
+	for _, key := range []string{"contact", "follow_threads", "follow_for", "follow_depth", "follow_per_poll"} {
+		if !strings.Contains(b.String(), key+":") {
+			t.Errorf("sample lacks %s", key)
+		}
 	}
 }

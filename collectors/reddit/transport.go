@@ -120,14 +120,35 @@ func (b *budget) record(h http.Header, status int) {
 		b.remaining, b.reset, b.known = rem, now.Add(time.Duration(reset*float64(time.Second))), true
 	}
 	if status == http.StatusTooManyRequests {
-		wait := time.Minute
+		// Nothing goes out before the later of Retry-After and the window's reset; with
+		// neither, a minute.
+		var wait time.Duration
 		if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s > 0 {
 			wait = time.Duration(min(s, 3600)) * time.Second
-		} else if b.known && b.reset.After(now) {
-			wait = b.reset.Sub(now)
+		}
+		if b.known && b.reset.After(now) {
+			wait = max(wait, b.reset.Sub(now))
+		}
+		if wait <= 0 {
+			wait = time.Minute
 		}
 		b.blockedUntil = now.Add(wait)
 	}
+}
+
+// closed reports how long no request may reach the network: until a 429's reset, or, when
+// Reddit said this window has no requests left, until the window resets. Zero means open.
+func (b *budget) closed() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	switch {
+	case now.Before(b.blockedUntil):
+		return b.blockedUntil.Sub(now)
+	case b.known && now.Before(b.reset) && b.remaining < 1:
+		return b.reset.Sub(now)
+	}
+	return 0
 }
 
 // remainingNow is what the gauge reports: Reddit's count while it is current, else our own.
@@ -150,8 +171,16 @@ type meterTransport struct {
 	ua     string
 }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper. It is the one gate every request of the collector
+// passes (API, token, retries inside httpfetch, every goroutine): while Reddit's limit is closed
+// nothing is sent and the request fails with a rate-limit error that carries the wait.
 func (t *meterTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if wait := t.budget.closed(); wait > 0 {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &errBudget{wait: max(wait, time.Second)}
+	}
 	if t.ua != "" && req.Header.Get("User-Agent") != t.ua {
 		req = req.Clone(req.Context())
 		req.Header.Set("User-Agent", t.ua)
@@ -162,6 +191,14 @@ func (t *meterTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.budget.record(resp.Header, resp.StatusCode)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// Reddit's 429 often carries only X-Ratelimit-Reset. Say the whole wait as Retry-After,
+		// so httpfetch hands a long wait back to the scheduler instead of retrying within
+		// seconds, and a short one is slept out before the retry.
+		if wait := t.budget.closed(); wait > 0 {
+			resp.Header.Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		}
+	}
 	return resp, nil
 }
 

@@ -114,3 +114,57 @@ info[3]["data"].update({"author": "[deleted]", "body": "[deleted]"})
 dump("info.json", listing(info[:4], None))
 with open(os.path.join(out, "info_ids.txt"), "w") as f:
     f.write(",".join(t["data"]["name"] for t in info) + "\n")
+
+# A thread outside the followed subreddits: /comments/<id> as Reddit answers it, a 2-element
+# array [Listing of the post, Listing of the comment tree] in the shape of go-reddit's recorded
+# post/post.json (t1 objects with nested "replies" Listings, "" when there are none). The post
+# is the newest search hit of t0; the replies are real Reddit comments (GoEmotions) that do not
+# name Ollama. Tree at t0: a chain four replies deep, two more top-level comments, one with a
+# reply, and a "more" stub; t1 adds one reply.
+thread_tmpl = json.load(open(os.path.join(fx, "reddit-api-fixtures/post/post.json")))
+tpost = copy.deepcopy(found[5])
+tid = tpost["data"]["name"]
+tsub = tpost["data"]["subreddit"]
+tts = tpost["data"]["created_utc"]
+pool = [r for r in uniq[150:] if "ollama" not in r["text"].lower() and len(r["text"]) > 30]
+
+def reply(r, k, parent, depth):
+    c = copy.deepcopy(thread_tmpl[1]["data"]["children"][0])
+    d = c["data"]
+    ts = tts + 600 * (k + 1)
+    d.update({
+        "id": r["id"], "name": "t1_" + r["id"], "body": r["text"], "body_html": None, "author": r["author"],
+        "author_fullname": "t2_" + r["id"], "subreddit": tsub, "subreddit_name_prefixed": "r/" + tsub,
+        "link_id": tid, "parent_id": parent, "created": ts, "created_utc": ts, "depth": depth,
+        "permalink": "/r/%s/comments/%s/comment/%s/" % (tsub, tid[3:], r["id"]),
+        "score": (k * 5) % 17, "ups": (k * 5) % 17, "replies": "", "is_submitter": False,
+    })
+    return c
+
+def tree(nodes):
+    return {"kind": "Listing", "data": {"modhash": None, "dist": None, "children": nodes, "after": None, "before": None}}
+
+def thread(extra):
+    cs = [reply(r, k, None, 0) for k, r in enumerate(pool[:8])]
+    chain = cs[0:4]
+    for depth, c in enumerate(chain):
+        c["data"]["depth"] = depth
+        c["data"]["parent_id"] = tid if depth == 0 else chain[depth - 1]["data"]["name"]
+        if depth + 1 < len(chain):
+            c["data"]["replies"] = tree([chain[depth + 1]])
+    top = [chain[0], cs[4], cs[5]]
+    cs[4]["data"]["parent_id"] = cs[5]["data"]["parent_id"] = tid
+    cs[6]["data"].update({"parent_id": cs[5]["data"]["name"], "depth": 1})
+    kids = [cs[6]]
+    if extra:
+        cs[7]["data"].update({"parent_id": cs[5]["data"]["name"], "depth": 1})
+        kids.append(cs[7])
+    cs[5]["data"]["replies"] = tree(kids)
+    more = {"kind": "more", "data": {"count": 12, "name": "t1_" + pool[8]["id"], "id": pool[8]["id"],
+                                     "parent_id": tid, "depth": 0, "children": [r["id"] for r in pool[8:12]]}}
+    head = copy.deepcopy(thread_tmpl[0])
+    head["data"]["children"] = [tpost]
+    return [head, tree(top + [more])]
+
+dump("thread_%s_t0.json" % tid[3:], thread(False))
+dump("thread_%s_t1.json" % tid[3:], thread(True))
