@@ -64,6 +64,19 @@ type Watcher interface {
 	SetWatch(Watch)
 }
 
+// ContextSink is implemented by sinks that keep an item as a mention of brands it does not
+// name: a reply in a thread a collector follows because the thread names them. The item gets
+// them as its ThreadBrands.
+type ContextSink interface {
+	AddInContext(m Mention, brands []string)
+}
+
+// BrandSetter is implemented by collectors that follow brands' threads and need to know which
+// query is which brand's.
+type BrandSetter interface {
+	SetBrands([]Brand)
+}
+
 // LoggerSetter is implemented by collectors that log.
 type LoggerSetter interface {
 	SetLogger(*slog.Logger)

@@ -111,6 +111,9 @@ func newApp(ctx context.Context, cfg *Config, logger *slog.Logger, db *storage.D
 		if w, ok := si.Collector.(oc.Watcher); ok {
 			w.SetWatch(watch)
 		}
+		if b, ok := si.Collector.(oc.BrandSetter); ok {
+			b.SetBrands(cfg.Brands)
+		}
 		if l, ok := si.Collector.(oc.LoggerSetter); ok {
 			l.SetLogger(logger.With("collector", si.Source, "instance", in.Name))
 		}

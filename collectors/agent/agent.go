@@ -269,6 +269,12 @@ func (s *sink) Add(m collectors.Mention) {
 	s.items = append(s.items, m)
 }
 
+// AddInContext implements collectors.ContextSink.
+func (s *sink) AddInContext(m collectors.Mention, brands []string) {
+	m.ThreadBrands = append(m.ThreadBrands[:len(m.ThreadBrands):len(m.ThreadBrands)], brands...)
+	s.Add(m)
+}
+
 // Participate implements collectors.Sink.
 func (s *sink) Participate(threadID, author string) {
 	s.participation = append(s.participation, ThreadAuthor{ThreadID: threadID, Author: author})

@@ -48,6 +48,12 @@ func (s *Sink) Add(m collectors.Mention) {
 	s.mentions = append(s.mentions, m)
 }
 
+// AddInContext implements collectors.ContextSink.
+func (s *Sink) AddInContext(m collectors.Mention, brands []string) {
+	m.ThreadBrands = append(m.ThreadBrands[:len(m.ThreadBrands):len(m.ThreadBrands)], brands...)
+	s.Add(m)
+}
+
 // Participate implements collectors.Sink.
 func (s *Sink) Participate(threadID, author string) {
 	s.mu.Lock()
