@@ -176,7 +176,8 @@ func (a *Agent) poll(ctx context.Context, in *Instance) (time.Duration, error) {
 	if d, ok := collectors.RetryAfter(err); ok && d > next {
 		next = d
 	}
-	if err == nil && (len(sink.items) > 0 || len(sink.participation) > 0 || result == "ok") {
+	// A 304 commits too: the collector's state holds the new validators and freshness.
+	if err == nil {
 		if herr := a.commit(ctx, in, sink); herr != nil {
 			err, result = herr, "error"
 		}
