@@ -54,6 +54,17 @@ const (
 	SentimentAny         = "any"
 )
 
+// Values of a rule's first_evaluation: what its first evaluation does with what its window
+// already holds (a backfill, a new store, a rule just added or renamed, a brand just added).
+const (
+	// FirstEvaluationWindow alerts on what the window holds, as any evaluation does; older
+	// mentions are ignored, as always.
+	FirstEvaluationWindow = "window"
+	// FirstEvaluationQuiet records what the window holds as notified and sends nothing, so the
+	// rule alerts only on what comes after its first evaluation.
+	FirstEvaluationQuiet = "quiet"
+)
+
 // Config is the `alerts:` block of the config file. Validate fills in the defaults.
 type Config struct {
 	// Every is how often serve evaluates the rules (default 1m).
@@ -118,6 +129,10 @@ type RuleConfig struct {
 	Cooldown collectors.Duration `yaml:"cooldown,omitempty" json:"cooldown,omitempty"`
 	// MaxExamples is how many mentions a message shows (1–10, default 5).
 	MaxExamples int `yaml:"max_examples,omitempty" json:"max_examples,omitempty"`
+	// FirstEvaluation is what the rule's first evaluation for a brand does with what its window
+	// already holds: "window" (default: alert on it; older mentions are ignored) or "quiet"
+	// (record it as notified, send nothing).
+	FirstEvaluation string `yaml:"first_evaluation,omitempty" json:"first_evaluation,omitempty"`
 
 	// Window is the recent period the rule looks at.
 	Window collectors.Duration `yaml:"window,omitempty" json:"window,omitempty"`
@@ -186,7 +201,7 @@ func ptr[T any](v T) *T { return &v }
 func DefaultRule(typ string) RuleConfig {
 	d := func(v time.Duration) collectors.Duration { return collectors.Duration(v) }
 	const day = 24 * time.Hour
-	r := RuleConfig{Type: typ, Name: typ, MaxExamples: 5}
+	r := RuleConfig{Type: typ, Name: typ, MaxExamples: 5, FirstEvaluation: FirstEvaluationWindow}
 	switch typ {
 	case NegativeSwing:
 		r.Window, r.Baseline, r.Cooldown = d(day), d(28*day), d(12*time.Hour)
@@ -268,6 +283,7 @@ func (r *RuleConfig) applyDefaults() {
 	setDefault(&r.Name, def.Name)
 	setDefault(&r.Cooldown, def.Cooldown)
 	setDefault(&r.MaxExamples, def.MaxExamples)
+	setDefault(&r.FirstEvaluation, def.FirstEvaluation)
 	setDefault(&r.Window, def.Window)
 	setDefault(&r.Baseline, def.Baseline)
 	setDefault(&r.Threshold, def.Threshold)
@@ -474,6 +490,8 @@ func (r *RuleConfig) validate(key string, sinks map[string]bool) error {
 		return cfgErr(key+".max_examples", "must be between 1 and 10")
 	case r.Window.D() < time.Minute:
 		return cfgErr(key+".window", "must be at least 1m")
+	case r.FirstEvaluation != FirstEvaluationWindow && r.FirstEvaluation != FirstEvaluationQuiet:
+		return cfgErr(key+".first_evaluation", "%q: use window or quiet", r.FirstEvaluation)
 	}
 	switch r.Type {
 	case NegativeSwing:

@@ -36,6 +36,11 @@ func TestConfigDefaults(t *testing.T) {
 	if r := byType[alerts.HighImpact]; *r.MinEngagement != 50 || !*r.Voices || r.Sentiment != "negative" {
 		t.Errorf("high_impact defaults: %+v", r)
 	}
+	for _, r := range c.Rules {
+		if r.FirstEvaluation != alerts.FirstEvaluationWindow {
+			t.Errorf("%s: first_evaluation %q, want window", r.Name, r.FirstEvaluation)
+		}
+	}
 	// Validating again changes nothing.
 	before := c.Rules[0]
 	if err := c.Validate(); err != nil || c.Rules[0].Threshold != before.Threshold {
@@ -84,6 +89,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		"spike baseline short":    {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.VolumeSpike, Baseline: collectors.Duration(48 * time.Hour)}}}, "rules[0].baseline"},
 		"weekly window":           {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.VolumeSpike, Seasonality: "hourly"}}}, "rules[0].seasonality"},
 		"max_examples":            {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, MaxExamples: 11}}}, "rules[0].max_examples"},
+		"first_evaluation":        {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.VolumeSpike, FirstEvaluation: "skip"}}}, "rules[0].first_evaluation"},
 		"negative engagement":     {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, MinEngagement: ptr(-1)}}}, "rules[0].min_engagement"},
 		"engagement 0, no voices": {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, MinEngagement: ptr(0), Voices: ptr(false)}}}, "rules[0].min_engagement"},
 	}
