@@ -54,6 +54,17 @@ const (
 	SentimentAny         = "any"
 )
 
+// Values of a rule's first_evaluation: what its first evaluation does with what its window
+// already holds (a backfill, a new store, a rule just added or renamed, a brand just added).
+const (
+	// FirstEvaluationWindow alerts on what the window holds, as any evaluation does; older
+	// mentions are ignored, as always.
+	FirstEvaluationWindow = "window"
+	// FirstEvaluationQuiet records what the window holds as notified and sends nothing, so the
+	// rule alerts only on what comes after its first evaluation.
+	FirstEvaluationQuiet = "quiet"
+)
+
 // Config is the `alerts:` block of the config file. Validate fills in the defaults.
 type Config struct {
 	// Every is how often serve evaluates the rules (default 1m).
@@ -103,7 +114,8 @@ func (s *SinkConfig) Location() *time.Location {
 
 // RuleConfig configures one rule. Zero values mean the type's default (see DefaultRule).
 type RuleConfig struct {
-	// Type is negative_swing, volume_spike, unattended_question, high_impact or new_community.
+	// Type is negative_swing, volume_spike, unattended_question, high_impact, new_community,
+	// or a registered type (mention; see RuleType).
 	Type string `yaml:"type" json:"type"`
 	// Name identifies the rule in dedup keys, logs and the `rule` metric label (default: the
 	// type). Two rules of the same type need distinct names.
@@ -117,6 +129,10 @@ type RuleConfig struct {
 	Cooldown collectors.Duration `yaml:"cooldown,omitempty" json:"cooldown,omitempty"`
 	// MaxExamples is how many mentions a message shows (1–10, default 5).
 	MaxExamples int `yaml:"max_examples,omitempty" json:"max_examples,omitempty"`
+	// FirstEvaluation is what the rule's first evaluation for a brand does with what its window
+	// already holds: "window" (default: alert on it; older mentions are ignored) or "quiet"
+	// (record it as notified, send nothing).
+	FirstEvaluation string `yaml:"first_evaluation,omitempty" json:"first_evaluation,omitempty"`
 
 	// Window is the recent period the rule looks at.
 	Window collectors.Duration `yaml:"window,omitempty" json:"window,omitempty"`
@@ -137,7 +153,8 @@ type RuleConfig struct {
 	MinRatio float64 `yaml:"min_ratio,omitempty" json:"min_ratio,omitempty"`
 	// Delay is how long a question must stay unattended before it alerts (default 2h).
 	Delay collectors.Duration `yaml:"delay,omitempty" json:"delay,omitempty"`
-	// MinEngagement is the least engagement score (unattended_question default 0, high_impact 50).
+	// MinEngagement is the least engagement score (unattended_question default 0, high_impact
+	// 50; for high_impact 0 means no engagement condition, so it fires on recurring voices only).
 	MinEngagement *int `yaml:"min_engagement,omitempty" json:"min_engagement,omitempty"`
 	// Sentiment filters high_impact mentions: negative (default), positive, neutral or any.
 	Sentiment string `yaml:"sentiment,omitempty" json:"sentiment,omitempty"`
@@ -152,6 +169,17 @@ type RuleConfig struct {
 	MinHistory collectors.Duration `yaml:"min_history,omitempty" json:"min_history,omitempty"`
 	// MinMentions is how many mentions in a new community make it worth an alert (default 1).
 	MinMentions int `yaml:"min_mentions,omitempty" json:"min_mentions,omitempty"`
+
+	// Communities limits a mention rule to mentions in these communities, named as in the
+	// mention's `community` ("ollama"; "r/ollama" works for Reddit), case-insensitively
+	// (default: every community).
+	Communities []string `yaml:"communities,omitempty" json:"communities,omitempty"`
+	// Sources limits a mention rule to mentions from these sources (rss, reddit, hackernews,
+	// discourse, import; default: every source).
+	Sources []string `yaml:"sources,omitempty" json:"sources,omitempty"`
+	// Question limits a mention rule to questions (true) or to everything but questions
+	// (false); omitted, both.
+	Question *bool `yaml:"question,omitempty" json:"question,omitempty"`
 }
 
 // ConfigError is a problem in the alerts block. Key is relative to `alerts:`, e.g.
@@ -173,7 +201,7 @@ func ptr[T any](v T) *T { return &v }
 func DefaultRule(typ string) RuleConfig {
 	d := func(v time.Duration) collectors.Duration { return collectors.Duration(v) }
 	const day = 24 * time.Hour
-	r := RuleConfig{Type: typ, Name: typ, MaxExamples: 5}
+	r := RuleConfig{Type: typ, Name: typ, MaxExamples: 5, FirstEvaluation: FirstEvaluationWindow}
 	switch typ {
 	case NegativeSwing:
 		r.Window, r.Baseline, r.Cooldown = d(day), d(28*day), d(12*time.Hour)
@@ -190,6 +218,10 @@ func DefaultRule(typ string) RuleConfig {
 	case NewCommunity:
 		r.Window, r.Baseline, r.Cooldown = d(day), d(30*day), d(time.Hour)
 		r.MinHistory, r.MinMentions = d(7*day), 1
+	default:
+		if t, ok := LookupRuleType(typ); ok && t.Defaults != nil {
+			t.Defaults(&r)
+		}
 	}
 	return r
 }
@@ -233,6 +265,9 @@ func (r *RuleConfig) setKeys() []string {
 	add(r.VoiceMinMentions != 0, "voice_min_mentions")
 	add(r.MinHistory != 0, "min_history")
 	add(r.MinMentions != 0, "min_mentions")
+	add(r.Communities != nil, "communities")
+	add(r.Sources != nil, "sources")
+	add(r.Question != nil, "question")
 	return keys
 }
 
@@ -248,6 +283,7 @@ func (r *RuleConfig) applyDefaults() {
 	setDefault(&r.Name, def.Name)
 	setDefault(&r.Cooldown, def.Cooldown)
 	setDefault(&r.MaxExamples, def.MaxExamples)
+	setDefault(&r.FirstEvaluation, def.FirstEvaluation)
 	setDefault(&r.Window, def.Window)
 	setDefault(&r.Baseline, def.Baseline)
 	setDefault(&r.Threshold, def.Threshold)
@@ -426,8 +462,12 @@ func parseClock(s string) (h, m int, err error) {
 
 func (r *RuleConfig) validate(key string, sinks map[string]bool) error {
 	allowed, ok := ruleKeys[r.Type]
+	registered, isRegistered := LookupRuleType(r.Type)
+	if isRegistered {
+		allowed, ok = registered.Keys, true
+	}
 	if !ok {
-		return cfgErr(key+".type", "%q: use %s", r.Type, strings.Join(RuleTypes, ", "))
+		return cfgErr(key+".type", "%q: use %s", r.Type, strings.Join(RuleTypeNames(), ", "))
 	}
 	for _, k := range r.setKeys() {
 		if !contains(allowed, k) {
@@ -450,6 +490,8 @@ func (r *RuleConfig) validate(key string, sinks map[string]bool) error {
 		return cfgErr(key+".max_examples", "must be between 1 and 10")
 	case r.Window.D() < time.Minute:
 		return cfgErr(key+".window", "must be at least 1m")
+	case r.FirstEvaluation != FirstEvaluationWindow && r.FirstEvaluation != FirstEvaluationQuiet:
+		return cfgErr(key+".first_evaluation", "%q: use window or quiet", r.FirstEvaluation)
 	}
 	switch r.Type {
 	case NegativeSwing:
@@ -509,8 +551,13 @@ func (r *RuleConfig) validate(key string, sinks map[string]bool) error {
 		if r.Sentiment != SentimentAny && r.Sentiment != "positive" && r.Sentiment != "neutral" && r.Sentiment != "negative" {
 			return cfgErr(key+".sentiment", "%q: use negative, positive, neutral or any", r.Sentiment)
 		}
-		if *r.MinEngagement < 1 {
-			return cfgErr(key+".min_engagement", "must be at least 1")
+		// 0 means no engagement condition: RSS items and Reddit without OAuth always score 0,
+		// so on those sources high_impact runs on recurring voices alone.
+		if *r.MinEngagement < 0 {
+			return cfgErr(key+".min_engagement", "must not be negative (0: no engagement condition, recurring voices only)")
+		}
+		if *r.MinEngagement == 0 && !*r.Voices {
+			return cfgErr(key+".min_engagement", "0 (no engagement condition) with voices: false leaves the rule nothing to fire on")
 		}
 		if r.VoiceMinMentions < 1 {
 			return cfgErr(key+".voice_min_mentions", "must be at least 1")
@@ -522,6 +569,9 @@ func (r *RuleConfig) validate(key string, sinks map[string]bool) error {
 		if r.MinMentions < 1 {
 			return cfgErr(key+".min_mentions", "must be at least 1")
 		}
+	}
+	if isRegistered {
+		return r.validateRegistered(key, registered)
 	}
 	return nil
 }

@@ -36,6 +36,11 @@ func TestConfigDefaults(t *testing.T) {
 	if r := byType[alerts.HighImpact]; *r.MinEngagement != 50 || !*r.Voices || r.Sentiment != "negative" {
 		t.Errorf("high_impact defaults: %+v", r)
 	}
+	for _, r := range c.Rules {
+		if r.FirstEvaluation != alerts.FirstEvaluationWindow {
+			t.Errorf("%s: first_evaluation %q, want window", r.Name, r.FirstEvaluation)
+		}
+	}
 	// Validating again changes nothing.
 	before := c.Rules[0]
 	if err := c.Validate(); err != nil || c.Rules[0].Threshold != before.Threshold {
@@ -64,26 +69,29 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		cfg     alerts.Config
 		wantKey string
 	}{
-		"every too short":      {alerts.Config{Every: collectors.Duration(time.Millisecond)}, "every"},
-		"unknown sink type":    {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "teams"}}}, "sinks[0].type"},
-		"bad sink name":        {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "a b", Type: "log"}}}, "sinks[0].name"},
-		"duplicate sink":       {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "log"}, {Name: "x", Type: "log"}}}, "sinks[1].name"},
-		"slack without url":    {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "slack"}}}, "sinks[0].webhook_url"},
-		"slack url not a url":  {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "slack", WebhookURL: "s3cr3t-not-a-url"}}}, "sinks[0].webhook_url"},
-		"url and file":         {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "slack", WebhookURL: "https://h/s3cr3t", WebhookURLFile: secretFile}}}, "sinks[0].webhook_url"},
-		"webhook with slack":   {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "webhook", WebhookURL: "https://h/s3cr3t"}}}, "sinks[0].webhook_url"},
-		"bad digest":           {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "log", Digest: "weekly"}}}, "sinks[0].digest"},
-		"bad digest_at":        {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "log", DigestAt: "9am"}}}, "sinks[0].digest_at"},
-		"bad timezone":         {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "log", Timezone: "Mars/Olympus"}}}, "sinks[0].timezone"},
-		"unknown rule type":    {alerts.Config{Rules: []alerts.RuleConfig{{Type: "sentiment_dip"}}}, "rules[0].type"},
-		"key of another type":  {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.NegativeSwing, Delay: collectors.Duration(time.Hour)}}}, "rules[0].delay"},
-		"duplicate rule name":  {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact}, {Type: alerts.HighImpact}}}, "rules[1].name"},
-		"rule to unknown sink": {alerts.Config{Sinks: []alerts.SinkConfig{slackSink}, Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, Sinks: []string{"ops"}}}}, "rules[0].sinks[0]"},
-		"share threshold > 1":  {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.NegativeSwing, Threshold: 15}}}, "rules[0].threshold"},
-		"delay beyond window":  {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.UnattendedQuestion, Delay: collectors.Duration(72 * time.Hour)}}}, "rules[0].delay"},
-		"spike baseline short": {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.VolumeSpike, Baseline: collectors.Duration(48 * time.Hour)}}}, "rules[0].baseline"},
-		"weekly window":        {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.VolumeSpike, Seasonality: "hourly"}}}, "rules[0].seasonality"},
-		"max_examples":         {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, MaxExamples: 11}}}, "rules[0].max_examples"},
+		"every too short":         {alerts.Config{Every: collectors.Duration(time.Millisecond)}, "every"},
+		"unknown sink type":       {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "teams"}}}, "sinks[0].type"},
+		"bad sink name":           {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "a b", Type: "log"}}}, "sinks[0].name"},
+		"duplicate sink":          {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "log"}, {Name: "x", Type: "log"}}}, "sinks[1].name"},
+		"slack without url":       {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "slack"}}}, "sinks[0].webhook_url"},
+		"slack url not a url":     {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "slack", WebhookURL: "s3cr3t-not-a-url"}}}, "sinks[0].webhook_url"},
+		"url and file":            {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "slack", WebhookURL: "https://h/s3cr3t", WebhookURLFile: secretFile}}}, "sinks[0].webhook_url"},
+		"webhook with slack":      {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "webhook", WebhookURL: "https://h/s3cr3t"}}}, "sinks[0].webhook_url"},
+		"bad digest":              {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "log", Digest: "weekly"}}}, "sinks[0].digest"},
+		"bad digest_at":           {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "log", DigestAt: "9am"}}}, "sinks[0].digest_at"},
+		"bad timezone":            {alerts.Config{Sinks: []alerts.SinkConfig{{Name: "x", Type: "log", Timezone: "Mars/Olympus"}}}, "sinks[0].timezone"},
+		"unknown rule type":       {alerts.Config{Rules: []alerts.RuleConfig{{Type: "sentiment_dip"}}}, "rules[0].type"},
+		"key of another type":     {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.NegativeSwing, Delay: collectors.Duration(time.Hour)}}}, "rules[0].delay"},
+		"duplicate rule name":     {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact}, {Type: alerts.HighImpact}}}, "rules[1].name"},
+		"rule to unknown sink":    {alerts.Config{Sinks: []alerts.SinkConfig{slackSink}, Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, Sinks: []string{"ops"}}}}, "rules[0].sinks[0]"},
+		"share threshold > 1":     {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.NegativeSwing, Threshold: 15}}}, "rules[0].threshold"},
+		"delay beyond window":     {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.UnattendedQuestion, Delay: collectors.Duration(72 * time.Hour)}}}, "rules[0].delay"},
+		"spike baseline short":    {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.VolumeSpike, Baseline: collectors.Duration(48 * time.Hour)}}}, "rules[0].baseline"},
+		"weekly window":           {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.VolumeSpike, Seasonality: "hourly"}}}, "rules[0].seasonality"},
+		"max_examples":            {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, MaxExamples: 11}}}, "rules[0].max_examples"},
+		"first_evaluation":        {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.VolumeSpike, FirstEvaluation: "skip"}}}, "rules[0].first_evaluation"},
+		"negative engagement":     {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, MinEngagement: ptr(-1)}}}, "rules[0].min_engagement"},
+		"engagement 0, no voices": {alerts.Config{Rules: []alerts.RuleConfig{{Type: alerts.HighImpact, MinEngagement: ptr(0), Voices: ptr(false)}}}, "rules[0].min_engagement"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

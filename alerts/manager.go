@@ -30,11 +30,13 @@ const (
 	digestGrace = 12 * time.Hour
 )
 
-// Notify-log key prefixes: events (dedup), groups (cooldown), digests (one per sink and day).
+// Notify-log key prefixes: events (dedup), groups (cooldown), digests (one per sink and day),
+// and the first evaluation of a quiet rule for a brand.
 const (
 	logEvent  = "e:"
 	logGroup  = "g:"
 	logDigest = "d:"
+	logStart  = "s:"
 )
 
 // Options configure a Manager.
@@ -158,8 +160,23 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // Evaluate runs every rule over the stored mentions, drops events already notified, groups the
 // rest per rule and brand under the cooldown, adds due daily digests, and commits the resulting
-// messages to the outbox in one transaction. It sends nothing: Deliver (or Run) does.
-func (m *Manager) Evaluate(ctx context.Context) (err error) {
+// messages to the outbox in one transaction. It sends nothing: Deliver (or Run) does. On the
+// first evaluation of a rule with first_evaluation: quiet for a brand, that rule's events are
+// recorded as notified instead (see Silence).
+func (m *Manager) Evaluate(ctx context.Context) error {
+	_, err := m.evaluate(ctx, false)
+	return err
+}
+
+// Silence evaluates the rules as Evaluate does but raises nothing: every event found is
+// recorded in the notify log as notified, so no later evaluation raises it, no cooldown starts
+// and no digest is made or used up. `ingest --no-alerts` calls it after an import. It returns
+// the number of events silenced.
+func (m *Manager) Silence(ctx context.Context) (int, error) {
+	return m.evaluate(ctx, true)
+}
+
+func (m *Manager) evaluate(ctx context.Context, silent bool) (silenced int, err error) {
 	m.evalMu.Lock()
 	defer m.evalMu.Unlock()
 	start := time.Now()
@@ -172,7 +189,7 @@ func (m *Manager) Evaluate(ctx context.Context) (err error) {
 	now := m.now()
 	evs, err := m.events(ctx, now)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	type groupKey struct{ rule, brand string }
 	groups := map[groupKey][]event{}
@@ -193,13 +210,18 @@ func (m *Manager) Evaluate(ctx context.Context) (err error) {
 		}
 		groups[gk] = append(groups[gk], e)
 	}
-	digests := m.dueDigests(now)
+	var digests []digestDue
+	if !silent {
+		digests = m.dueDigests(now)
+	}
 	for _, d := range digests {
 		keys = append(keys, d.key)
 	}
+	starts := m.quietStarts()
+	keys = append(keys, starts...)
 	logged, err := m.outbox.NotifyLogged(ctx, keys)
 	if err != nil {
-		return fmt.Errorf("alerts: read notify log: %w", err)
+		return 0, fmt.Errorf("alerts: read notify log: %w", err)
 	}
 	var entries []Entry
 	log := map[string]time.Time{}
@@ -215,6 +237,16 @@ func (m *Manager) Evaluate(ctx context.Context) (err error) {
 			}
 		}
 		if len(fresh) == 0 {
+			continue
+		}
+		if _, started := logged[startKey(gk.rule, gk.brand)]; silent || (rule.FirstEvaluation == FirstEvaluationQuiet && !started) {
+			// Recorded as notified, sent to no one, and no cooldown started.
+			for _, e := range fresh {
+				log[logEvent+e.key] = now
+			}
+			silenced += len(fresh)
+			m.logger.Debug("alert events recorded without alerting", "rule", gk.rule, "brand", gk.brand, "events", len(fresh),
+				"silenced", silent)
 			continue
 		}
 		if last, ok := logged[logGroup+gk.rule+"/"+gk.brand]; ok && now.Sub(last) < rule.Cooldown.D() {
@@ -234,6 +266,12 @@ func (m *Manager) Evaluate(ctx context.Context) (err error) {
 		}
 		fired[gk.rule] += len(fresh)
 	}
+	for _, k := range starts {
+		// Marked once, and again before the notify log's pruning would forget it.
+		if at, ok := logged[k]; !ok || now.Sub(at) > m.logRetention/2 {
+			log[k] = now
+		}
+	}
 	for _, d := range digests {
 		if _, ok := logged[d.key]; ok {
 			continue
@@ -241,18 +279,18 @@ func (m *Manager) Evaluate(ctx context.Context) (err error) {
 		log[d.key] = now
 		e, ok, err := m.digest(ctx, d, now)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if ok {
 			entries = append(entries, e)
 		}
 	}
 	if len(log) == 0 {
-		return m.maybePrune(ctx, now)
+		return silenced, m.maybePrune(ctx, now)
 	}
 	committed, err := m.outbox.EnqueueAlerts(ctx, entries, log)
 	if err != nil {
-		return fmt.Errorf("alerts: commit to outbox: %w", err)
+		return 0, fmt.Errorf("alerts: commit to outbox: %w", err)
 	}
 	for rule, n := range fired {
 		m.metrics.fired.WithLabelValues(rule).Add(float64(n))
@@ -261,8 +299,31 @@ func (m *Manager) Evaluate(ctx context.Context) (err error) {
 		m.logger.Info("alert committed", "rule", e.Alert.Rule, "brand", e.Alert.Brand, "sink", e.Sink,
 			"state", e.State, "events", len(e.Alert.Keys), "seq", e.Seq, "title", e.Alert.Title)
 	}
+	if silenced > 0 {
+		m.logger.Info("alert events recorded without alerting", "events", silenced, "silenced", silent)
+	}
 	m.Kick()
-	return m.maybePrune(ctx, now)
+	return silenced, m.maybePrune(ctx, now)
+}
+
+// startKey is the notify-log key that records a rule's first evaluation for a brand.
+func startKey(rule, brand string) string { return logStart + rule + "/" + brand }
+
+// quietStarts lists the start keys of the rules with first_evaluation: quiet, for each brand
+// they apply to.
+func (m *Manager) quietStarts() []string {
+	var out []string
+	for _, r := range m.cfg.Rules {
+		if r.FirstEvaluation != FirstEvaluationQuiet {
+			continue
+		}
+		for _, b := range m.brands {
+			if len(r.Brands) == 0 || contains(r.Brands, b) {
+				out = append(out, startKey(r.Name, b))
+			}
+		}
+	}
+	return out
 }
 
 // events evaluates every rule for every brand, reading each brand's mentions once.

@@ -268,6 +268,10 @@ func (r *RuleConfig) lookback() time.Duration {
 		if *r.Voices {
 			return r.Window.D() + r.Baseline.D()
 		}
+	default:
+		if t, ok := LookupRuleType(r.Type); ok && t.Lookback != nil {
+			return max(t.Lookback(r), r.Window.D())
+		}
 	}
 	return r.Window.D()
 }
@@ -286,7 +290,7 @@ func (r *RuleConfig) evaluate(d *brandData) []event {
 	case NewCommunity:
 		return r.newCommunity(d)
 	}
-	return nil
+	return r.registeredEvents(d)
 }
 
 func (r *RuleConfig) eventKey(brand string, parts ...string) string {
@@ -468,7 +472,8 @@ func (r *RuleConfig) highImpact(d *brandData) []event {
 		if m == nil || (r.Sentiment != SentimentAny && (rec.sent.Unscored || rec.sent.Label != r.Sentiment)) {
 			continue
 		}
-		engaged := m.Score >= *r.MinEngagement
+		// min_engagement 0 is no engagement condition (sources without scores): voices only.
+		engaged := *r.MinEngagement > 0 && m.Score >= *r.MinEngagement
 		prior := 0
 		if *r.Voices {
 			prior = d.priorMentions(rec, r.Baseline.D())
@@ -611,6 +616,9 @@ func (r *RuleConfig) group(brand string, evs []event, now time.Time) Alert {
 		}
 		a.Title = fmt.Sprintf("%d high-impact %s: %s", n, kind, brand)
 		a.Summary = fmt.Sprintf("%d %s of %s reached a score of %d or came from recurring voices of their community.", n, kind, brand, *r.MinEngagement)
+		if *r.MinEngagement == 0 {
+			a.Summary = fmt.Sprintf("%d %s of %s came from recurring voices of their community.", n, kind, brand)
+		}
 	case NewCommunity:
 		names := make([]string, 0, n)
 		for _, e := range evs {
@@ -620,11 +628,20 @@ func (r *RuleConfig) group(brand string, evs []event, now time.Time) Alert {
 		}
 		a.Title = fmt.Sprintf("%d new communities: %s", n, brand)
 		a.Summary = fmt.Sprintf("%s is being discussed in %d communities where it had no mentions in the %s before: %s.", brand, n, human(r.Baseline.D()), strings.Join(names, ", "))
-	default:
+	case NegativeSwing, VolumeSpike:
 		// Aggregate rules produce one event per window; show the latest as it is.
 		a = evs[0].alert
 		a.Keys = keys
 		return a
+	default:
+		t, ok := LookupRuleType(r.Type)
+		if !ok || t.Group == nil {
+			a = evs[0].alert
+			a.Keys = keys
+			a.More += n - 1
+			return a
+		}
+		a.Title, a.Summary = t.Group(r, brand, n)
 	}
 	if top := topCommunities(comms, 3); top != "" {
 		a.Fields = []Field{{"Where", top}}

@@ -340,3 +340,41 @@ func TestRulesPerBrandAndSink(t *testing.T) {
 		t.Errorf("entries = %v, want %s", lines, want)
 	}
 }
+
+// RSS items and Reddit without OAuth always score 0: with min_engagement 0, high_impact runs on
+// recurring voices alone, and a score of 0 is not engagement.
+func TestHighImpactOnVoicesAlone(t *testing.T) {
+	s := &stream{}
+	rss := func(r *analysis.Result) { r.Source, r.Score = "rss", 0 }
+	s.add("Acme", t0.Add(-20*day), rss, author("regular"), community("lobsters"))
+	s.add("Acme", t0.Add(-10*day), rss, author("regular"), community("lobsters"))
+	s.add("Acme", t0.Add(-time.Hour), rss, negative, author("regular"), community("lobsters")) // a regular complains
+	s.add("Acme", t0.Add(-time.Hour), rss, negative, author("stranger"), community("lobsters"))
+	s.add("Acme", t0.Add(-time.Hour), rss, negative, author("stranger2"), community("lobsters"))
+
+	// The default threshold (50) is never reached on these sources; the regular still fires.
+	e := newEnv(t, only(rule(alerts.HighImpact)), []string{"Acme"}, s, nil)
+	if got := e.evaluate(t); len(got) != 1 || got[0].Alert.Examples[0].Author != "regular" {
+		t.Fatalf("default high_impact on rss: %s", titles(got))
+	}
+
+	e = newEnv(t, only(alerts.RuleConfig{Type: alerts.HighImpact, MinEngagement: ptr(0)}), []string{"Acme"}, s, nil)
+	got := e.evaluate(t)
+	if len(got) != 1 || len(got[0].Alert.Keys) != 1 {
+		t.Fatalf("min_engagement 0: %s", titles(got))
+	}
+	a := got[0].Alert
+	if a.Examples[0].Author != "regular" || strings.Contains(a.Summary, "score") || !strings.Contains(a.Summary, "recurring voice") {
+		t.Errorf("min_engagement 0 alert: %q, %+v", a.Summary, a.Examples[0])
+	}
+
+	// Grouped, the summary does not claim a score of 0 was reached.
+	s.add("Acme", t0.Add(-30*time.Minute), rss, negative, author("stranger"), community("lobsters"))
+	s.add("Acme", t0.Add(-20*time.Minute), rss, negative, author("stranger"), community("lobsters"))
+	s.add("Acme", t0.Add(-10*time.Minute), rss, negative, author("stranger"), community("lobsters"))
+	e = newEnv(t, only(alerts.RuleConfig{Type: alerts.HighImpact, MinEngagement: ptr(0)}), []string{"Acme"}, s, nil)
+	got = e.evaluate(t)
+	if len(got) != 1 || len(got[0].Alert.Keys) != 3 || strings.Contains(got[0].Alert.Summary, "score of 0") {
+		t.Fatalf("grouped voices: %s: %q", titles(got), got[0].Alert.Summary)
+	}
+}

@@ -83,7 +83,13 @@ var emoji = map[string]string{
 // and a footer with "and N more". Every piece of text is escaped and cut to Slack's limits.
 func Render(a alerts.Alert) Message {
 	var blocks []Block
-	title := strings.TrimSpace(emoji[a.Type] + " " + a.Title)
+	mark, ok := emoji[a.Type]
+	if !ok {
+		if t, registered := alerts.LookupRuleType(a.Type); registered {
+			mark = t.Emoji
+		}
+	}
+	title := strings.TrimSpace(mark + " " + a.Title)
 	blocks = append(blocks, Block{Type: "header", Text: plain(plainText(title, maxHeader))})
 	if a.Summary != "" {
 		blocks = append(blocks, Block{Type: "section", Text: mrkdwn(Escape(a.Summary, maxSummary))})

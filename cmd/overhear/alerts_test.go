@@ -264,3 +264,85 @@ func TestAlertsTestAndListCommands(t *testing.T) {
 		t.Errorf("stats: exit %d, %s", code, out)
 	}
 }
+
+// TestIngestNoAlerts: a backfill imported with --no-alerts sends nothing, and a later ingest
+// (or once, or serve) does not alert on it either; what comes after alerts as usual.
+func TestIngestNoAlerts(t *testing.T) {
+	fake := alertstest.NewFakeSlack(t)
+	dir := t.TempDir()
+	path := alertsConfig(t, dir, fake.URL())
+	now := time.Now().UTC()
+	var lines []string
+	for i := range 40 {
+		at := now.Add(-time.Duration(i) * 97 * time.Minute).Format(time.RFC3339)
+		lines = append(lines, fmt.Sprintf(`{"id":"b%d","source":"rss","community":"forum","author":"u%d","text":"How do I make Acme sync faster? Acme is slow.","created_at":%q,"score":200}`, i, i%3, at))
+	}
+	ingest := func(in string, args ...string) string {
+		t.Helper()
+		m, out, errb := testMain(in)
+		if code := m.Run(context.Background(), append([]string{"ingest", "--config", path, "--file", "-"}, args...)); code != 0 {
+			t.Fatalf("ingest %v: exit %d: %s", args, code, errb)
+		}
+		return out.String()
+	}
+	// The control: the same import without the flag alerts.
+	control := alertstest.NewFakeSlack(t)
+	m, _, errb := testMain(strings.Join(lines, "\n"))
+	if code := m.Run(context.Background(), []string{"ingest", "--config", alertsConfig(t, t.TempDir(), control.URL()), "--file", "-"}); code != 0 || control.Requests() == 0 {
+		t.Fatalf("control ingest: exit %d, %d messages: %s", code, control.Requests(), errb)
+	}
+	if out := ingest(strings.Join(lines, "\n"), "--no-alerts"); !strings.Contains(out, "40 stored") {
+		t.Fatalf("ingest --no-alerts: %q", out)
+	}
+	if fake.Requests() != 0 {
+		t.Fatalf("--no-alerts sent %d messages", fake.Requests())
+	}
+	// Re-running the same import (all duplicates) alerts on none of it.
+	ingest(strings.Join(lines, "\n"))
+	if fake.Requests() != 0 {
+		t.Fatalf("the backfill alerted on a later ingest: %d messages", fake.Requests())
+	}
+	fresh := fmt.Sprintf(`{"id":"new","source":"rss","community":"forum","author":"z","text":"Acme lost my data, terrible.","created_at":%q,"score":300}`, now.Add(-time.Minute).Format(time.RFC3339))
+	ingest(fresh)
+	if fake.Requests() != 1 {
+		t.Fatalf("a new mention after the backfill: %d messages, want 1", fake.Requests())
+	}
+	if p := string(fake.Payloads()[0]); !strings.Contains(p, "lost my data") || strings.Contains(p, "sync faster") {
+		t.Errorf("message is not just the new mention: %s", p)
+	}
+}
+
+// TestMentionRuleConfig: the registered mention rule is switched on in this binary and its keys
+// decode from alerts.rules[], with errors located in the file.
+func TestMentionRuleConfig(t *testing.T) {
+	raw := `brands:
+  - name: Acme
+    query: acme
+alerts:
+  rules:
+    - type: mention
+      communities: [ollama, r/LocalLLaMA]
+      sources: [reddit]
+      sentiment: negative
+      question: true
+      first_evaluation: quiet
+      cooldown: 5m
+`
+	cfg, err := ParseConfig([]byte(raw), "x.yaml", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Alerts.Rules[0]
+	if r.Type != "mention" || len(r.Communities) != 2 || r.Sources[0] != "reddit" || r.Sentiment != "negative" || r.Question == nil || !*r.Question ||
+		r.FirstEvaluation != alerts.FirstEvaluationQuiet || r.Window.D() != 24*time.Hour {
+		t.Errorf("rule = %+v", r)
+	}
+	bad := strings.Replace(raw, "sentiment: negative", "sentiment: furious", 1)
+	if _, err := ParseConfig([]byte(bad), "x.yaml", t.TempDir()); err == nil || !strings.Contains(err.Error(), "alerts.rules[0].sentiment") {
+		t.Errorf("bad sentiment: %v", err)
+	}
+	bad = strings.Replace(raw, "question: true", "delay: 1h", 1)
+	if _, err := ParseConfig([]byte(bad), "x.yaml", t.TempDir()); err == nil || !strings.Contains(err.Error(), "alerts.rules[0].delay") {
+		t.Errorf("key of another type: %v", err)
+	}
+}

@@ -143,6 +143,13 @@ func (a *App) evaluateAlerts(ctx context.Context) error {
 	return nil
 }
 
+// silenceAlerts records what the rules find now as already notified and sends nothing, so
+// neither this command nor a later once or serve alerts on it (`ingest --no-alerts`).
+func (a *App) silenceAlerts(ctx context.Context) error {
+	_, err := a.alerts.mgr.Silence(ctx)
+	return err
+}
+
 // recentAlerts describes the n most recent alerts, one line each.
 func (a *App) recentAlerts(ctx context.Context, n int) ([]string, error) {
 	entries, err := a.db.RecentAlerts(ctx, n, time.Time{})

@@ -20,10 +20,11 @@ import (
 )
 
 func runIngest(ctx context.Context, m *Main, args []string) error {
-	fs := m.newFlags("ingest", "ingest [--config FILE] --file mentions.jsonl (- for stdin)")
+	fs := m.newFlags("ingest", "ingest [--config FILE] [--no-alerts] --file mentions.jsonl (- for stdin)")
 	configPath := fs.String("config", "", "config file (default: the embedded default config)")
 	file := fs.String("file", "", "JSONL mentions to import; - reads stdin")
 	batchSize := fs.Int("batch", 2000, "mentions per transaction")
+	noAlerts := fs.Bool("no-alerts", false, "raise no alerts for this import: what the rules find now is recorded as notified and sent to no one (for backfills)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -72,7 +73,12 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := app.evaluateAlerts(ctx); err != nil {
+	if *noAlerts {
+		err = app.silenceAlerts(ctx)
+	} else {
+		err = app.evaluateAlerts(ctx)
+	}
+	if err != nil {
 		return err
 	}
 	if len(sum.invalid) > 0 {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	_ "github.com/overhear/overhear/alerts/rules/all"
 	_ "github.com/overhear/overhear/collectors/all"
 )
 
