@@ -383,6 +383,31 @@ type post struct {
 	UserDeleted       bool    `json:"user_deleted"`
 	Score             float64 `json:"score"`
 	LikeCount         int     `json:"like_count"`
+	ActionsSummary    actions `json:"actions_summary"`
+}
+
+// likeAction is the post action type of a like in actions_summary.
+const likeAction = 2
+
+// actions is a post's actions_summary: counts per post action type. /posts.json and topic
+// posts carry likes only here (like_count is absent or 0), so likes reads both.
+type actions []struct {
+	ID    int `json:"id"`
+	Count int `json:"count"`
+}
+
+// likes returns the post's like count: like_count when the forum sends it, else the count of
+// action 2 in actions_summary.
+func likes(likeCount int, a actions) int {
+	if likeCount > 0 {
+		return likeCount
+	}
+	for _, x := range a {
+		if x.ID == likeAction {
+			return max(x.Count, 0)
+		}
+	}
+	return 0
 }
 
 // pollPosts reads /posts.json from the newest post back to the cursor (or the backfill bound),
@@ -512,7 +537,7 @@ func (c *Collector) postMention(p post, created time.Time) (collectors.Mention, 
 	}
 	m := collectors.Mention{
 		ID: c.postID(p.ID), Source: Name, Community: c.community(p.CategoryID), Author: p.Username,
-		Text: text, ThreadID: c.threadID(p.TopicID), CreatedAt: created, Score: p.LikeCount,
+		Text: text, ThreadID: c.threadID(p.TopicID), CreatedAt: created, Score: likes(p.LikeCount, p.ActionsSummary),
 		URL: c.topicURL(p.TopicSlug, p.TopicID, p.PostNumber),
 	}
 	if p.PostNumber <= 1 {

@@ -396,3 +396,56 @@ func TestInitErrorsNameTheKey(t *testing.T) {
 		}
 	}
 }
+
+// recordedTopicPosts is the Discourse API's own /t/{id}/posts.json example: one reply whose
+// likes are only in actions_summary (id 2, count 3).
+func recordedTopicPosts(t *testing.T) []json.RawMessage {
+	t.Helper()
+	var tp struct {
+		PostStream struct {
+			Posts []json.RawMessage `json:"posts"`
+		} `json:"post_stream"`
+	}
+	if err := json.Unmarshal(collectortest.ReadFile(t, "testdata/recorded/topic_posts.json"), &tp); err != nil {
+		t.Fatal(err)
+	}
+	return tp.PostStream.Posts
+}
+
+// TestLikesFromActionsSummary: /posts.json carries no like_count; the likes are the count of
+// action 2 in actions_summary, and they become the mention's score.
+func TestLikesFromActionsSummary(t *testing.T) {
+	body, err := json.Marshal(map[string]any{"latest_posts": recordedTopicPosts(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := collectortest.NewServer(t)
+	srv.Handle("/categories.json", collectortest.Response{Body: []byte(`{"category_list":{"categories":[]}}`)})
+	srv.Handle("/latest.json", collectortest.Response{Body: []byte(`{"topic_list":{"topics":[]}}`)})
+	srv.Handle("/posts.json", collectortest.Response{Body: body})
+	srv.Handle("/posts.json?before=123456", collectortest.Response{Body: []byte(`{"latest_posts":[]}`)})
+	c := newCollector(t, srv, &clock{time.Date(2020, 1, 28, 0, 0, 0, 0, time.UTC)}, func(c *Collector) { c.Search = false })
+	sink := &collectortest.Sink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	ms := sink.Mentions()
+	if len(ms) != 1 || ms[0].Score != 3 {
+		t.Fatalf("mentions %+v, want one with score 3", ms)
+	}
+	for _, tt := range []struct {
+		name      string
+		likeCount int
+		a         actions
+		want      int
+	}{
+		{"like_count wins", 5, actions{{ID: 2, Count: 3}}, 5},
+		{"only actions_summary", 0, actions{{ID: 3, Count: 9}, {ID: 2, Count: 4}}, 4},
+		{"no like action", 0, actions{{ID: 3, Count: 9}}, 0},
+		{"nothing", 0, nil, 0},
+	} {
+		if got := likes(tt.likeCount, tt.a); got != tt.want {
+			t.Errorf("%s: likes = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
