@@ -46,6 +46,17 @@ type Collector struct {
 	Categories []string `yaml:"categories" json:"categories,omitempty"`
 	// Search runs the forum's search for each term of the brands and topics.
 	Search bool `yaml:"search" json:"search"`
+	// SearchPerSecond and SearchPerMinute are the forum's search limits (Discourse's defaults
+	// for anonymous users are 2 and 15), shared by every instance polling the same host and
+	// counted across polls. Terms beyond the minute's budget are searched first next poll.
+	SearchPerSecond int `yaml:"search_per_second" json:"search_per_second"`
+	SearchPerMinute int `yaml:"search_per_minute" json:"search_per_minute"`
+	// SearchCombine is how many terms one search joins with OR. Discourse's own search has no
+	// OR (it finds posts with all the words), so leave 1 unless the forum's search accepts it.
+	SearchCombine int `yaml:"search_combine" json:"search_combine"`
+	// Spacing is the least time between two requests to the forum's host, shared by every
+	// instance polling that host.
+	Spacing collectors.Duration `yaml:"spacing" json:"spacing"`
 	// Backfill bounds how far back the first poll reads.
 	Backfill collectors.Duration `yaml:"backfill" json:"backfill"`
 	// MaxPages bounds the /posts.json pages one poll reads.
@@ -66,6 +77,8 @@ type Collector struct {
 	catsAt    time.Time
 	started   bool
 	catFilter map[int64]bool
+	pace      *pacer
+	sleep     func(ctx context.Context, d time.Duration) error
 }
 
 type category struct {
@@ -82,8 +95,11 @@ type state struct {
 	// Covered lists the post id ranges [from, to] the /posts.json stream has read completely, so
 	// search hands over only posts it missed (in gaps, or older than its first poll).
 	Covered [][2]int64 `json:"covered,omitempty"`
-	// Terms is the highest post id seen per search term.
+	// Terms is the highest post id seen per search (a term, or terms joined with OR).
 	Terms map[string]int64 `json:"terms,omitempty"`
+	// SearchLast is the search the last poll ran last; the next poll starts after it, so every
+	// term gets its turn when the budget does not reach all of them in one poll.
+	SearchLast string `json:"search_last,omitempty"`
 }
 
 // maxRanges bounds Covered; the oldest ranges are merged away.
@@ -96,14 +112,19 @@ func init() {
 // New returns a collector with the defaults filled in.
 func New() *Collector {
 	return &Collector{
-		Every:    collectors.Duration(5 * time.Minute),
-		Search:   true,
-		Backfill: collectors.Duration(24 * time.Hour),
-		MaxPages: 5,
-		Timeout:  collectors.Duration(httpfetch.DefaultTimeout),
-		MaxBytes: httpfetch.DefaultMaxBytes,
-		now:      time.Now,
-		logger:   slog.New(slog.DiscardHandler),
+		Every:           collectors.Duration(5 * time.Minute),
+		Search:          true,
+		SearchPerSecond: 2,
+		SearchPerMinute: 15,
+		SearchCombine:   1,
+		Spacing:         collectors.Duration(400 * time.Millisecond),
+		Backfill:        collectors.Duration(24 * time.Hour),
+		MaxPages:        5,
+		Timeout:         collectors.Duration(httpfetch.DefaultTimeout),
+		MaxBytes:        httpfetch.DefaultMaxBytes,
+		now:             time.Now,
+		sleep:           sleep,
+		logger:          slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -132,6 +153,14 @@ func (c *Collector) Init() error {
 		return errors.New("timeout: must be positive")
 	case c.MaxBytes <= 0:
 		return errors.New("max_bytes: must be positive")
+	case c.SearchPerSecond < 1:
+		return errors.New("search_per_second: must be at least 1")
+	case c.SearchPerMinute < 1:
+		return errors.New("search_per_minute: must be at least 1")
+	case c.SearchCombine < 1 || c.SearchCombine > 20:
+		return errors.New("search_combine: must be between 1 and 20")
+	case c.Spacing.D() < 0 || c.Spacing.D() > time.Minute:
+		return errors.New("spacing: must be between 0s and 1m")
 	}
 	key, err := collectors.ResolveSecret(c.APIKey, c.APIKeyFile, "api_key")
 	if err != nil {
@@ -144,6 +173,12 @@ func (c *Collector) Init() error {
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.Fragment = ""
 	c.base, c.host = u, u.Host
+	if c.pace == nil {
+		c.pace = pacerFor(strings.ToLower(u.Host))
+	}
+	if c.sleep == nil {
+		c.sleep = sleep
+	}
 	c.fetch = httpfetch.Configure(c.fetch, c.Timeout.D(), c.MaxBytes)
 	if c.now == nil {
 		c.now = time.Now
@@ -196,8 +231,17 @@ func (c *Collector) SetState(b []byte) error {
 	return nil
 }
 
-// get fetches a forum JSON endpoint with the API headers when configured.
+// get fetches a forum JSON endpoint with the API headers when configured, in its turn among
+// the requests to the host.
 func (c *Collector) get(ctx context.Context, path string, q url.Values, v any) error {
+	if err := c.sleep(ctx, c.pace.reserve(c.now(), c.Spacing.D())); err != nil {
+		return err
+	}
+	return c.fetchJSON(ctx, c.fetch, path, q, v)
+}
+
+// fetchJSON fetches a forum JSON endpoint now.
+func (c *Collector) fetchJSON(ctx context.Context, f *httpfetch.Fetcher, path string, q url.Values, v any) error {
 	u := *c.base
 	u.Path += path
 	if len(q) > 0 {
@@ -208,7 +252,7 @@ func (c *Collector) get(ctx context.Context, path string, q url.Values, v any) e
 		h.Set("Api-Key", c.APIKey.Reveal())
 		h.Set("Api-Username", c.APIUsername)
 	}
-	resp, err := c.fetch.Get(ctx, httpfetch.Request{URL: u.String(), Header: h})
+	resp, err := f.Get(ctx, httpfetch.Request{URL: u.String(), Header: h})
 	if err != nil {
 		return err
 	}
@@ -260,23 +304,81 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	if !c.Search {
 		return nil
 	}
-	terms := c.terms()
+	if err := c.searchAll(ctx, sink, emitted); err != nil {
+		return fmt.Errorf("discourse: poll %s: %w", c.InstanceName(), err)
+	}
+	return nil
+}
+
+// searches returns the searches a poll runs: each term alone, or SearchCombine terms joined
+// with OR. Terms with spaces are quoted as phrases.
+func (c *Collector) searches() []string {
+	var out, group []string
+	for _, t := range c.terms() {
+		if strings.ContainsAny(t, " \t") {
+			t = `"` + strings.ReplaceAll(t, `"`, "") + `"`
+		}
+		group = append(group, t)
+		if len(group) == c.SearchCombine {
+			out, group = append(out, strings.Join(group, " OR ")), nil
+		}
+	}
+	if len(group) > 0 {
+		out = append(out, strings.Join(group, " OR "))
+	}
+	return out
+}
+
+// searchAll runs the searches in turn, starting after the one the last poll ran last, as long
+// as the host's search budget allows. A refused search (429) ends the poll's searches and is
+// first next time; other failures go to sink.Error and the next search runs. It returns only
+// ctx's error.
+func (c *Collector) searchAll(ctx context.Context, sink collectors.Sink, emitted map[string]bool) error {
+	all := c.searches()
 	for k := range c.state.Terms {
-		if !slices.Contains(terms, k) {
+		if !slices.Contains(all, k) {
 			delete(c.state.Terms, k)
 		}
 	}
-	for _, term := range terms {
-		if err := c.pollSearch(ctx, term, sink, emitted); err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("discourse: poll %s: %w", c.InstanceName(), ctx.Err())
-			}
-			sink.Error(fmt.Errorf("discourse: %s: search %q: %w", c.InstanceName(), term, err))
-			c.logger.Warn("search failed; its cursor stays put", "term", term, "error", err)
+	if len(all) == 0 {
+		return nil
+	}
+	start := 0
+	if i := slices.Index(all, c.state.SearchLast); i >= 0 {
+		start = i + 1
+	}
+	ran := 0
+	for i := range all {
+		q := all[(start+i)%len(all)]
+		wait, ok := c.pace.reserveSearch(c.now(), c.Spacing.D(), c.SearchPerSecond, c.SearchPerMinute)
+		if !ok {
+			c.logger.Debug("search budget spent; the other terms go first next poll", "forum", c.InstanceName(),
+				"searched", ran, "waiting", len(all)-ran)
+			break
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+		err := c.pollSearch(ctx, q, sink, emitted)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			sink.Error(fmt.Errorf("discourse: %s: search %q: %w", c.InstanceName(), q, err))
 			if collectors.IsRateLimited(err) {
+				d, ok := collectors.RetryAfter(err)
+				if !ok {
+					d = searchWindow
+				}
+				c.pace.refuse(c.now().Add(d))
+				c.logger.Warn("the forum refused a search; searches pause and this term goes first next poll",
+					"term", q, "retry_delay_seconds", int(d.Seconds()), "error", err)
 				break
 			}
+			c.logger.Warn("search failed; its cursor stays put", "term", q, "error", err)
 		}
+		c.state.SearchLast = q
+		ran++
 	}
 	return nil
 }
@@ -630,12 +732,11 @@ type searchResult struct {
 // gaps, older than its first poll, or in forums whose /posts.json omits them. Search returns a
 // blurb, not the whole post.
 func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors.Sink, emitted map[string]bool) error {
-	q := term
-	if strings.ContainsAny(q, " \t") {
-		q = `"` + strings.ReplaceAll(q, `"`, "") + `"`
-	}
+	// A refused search is not retried within the poll: the pacer holds searches back instead.
+	f := *c.fetch
+	f.MaxRetries = -1
 	var r searchResult
-	if err := c.get(ctx, "/search.json", url.Values{"q": {q + " order:latest"}}, &r); err != nil {
+	if err := c.fetchJSON(ctx, &f, "/search.json", url.Values{"q": {term + " order:latest"}}, &r); err != nil {
 		return err
 	}
 	topics := map[int64]int{}

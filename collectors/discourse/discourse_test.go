@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,9 +61,28 @@ func postIDs(t *testing.T, files ...string) []int64 {
 	return ids
 }
 
-type clock struct{ t time.Time }
+// clock is a fake clock; its sleep advances it, so paced requests take no real time.
+type clock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
+}
 
-func (c *clock) now() time.Time { return c.t }
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d > 0 {
+		c.t = c.t.Add(d)
+		c.slept = append(c.slept, d)
+	}
+	return ctx.Err()
+}
 
 var forumNow = time.Date(2021, 9, 8, 0, 0, 0, 0, time.UTC)
 
@@ -76,13 +96,19 @@ func newCollector(t *testing.T, srv *collectortest.Server, clk *clock, mutate ..
 		m(c)
 	}
 	c.SetFetcher(&httpfetch.Fetcher{Sleep: (&collectortest.InstantSleep{}).Sleep, Jitter: func() float64 { return 0 }})
-	c.now = clk.now
+	c.now, c.sleep = clk.now, clk.sleep
 	c.SetWatch(collectors.Watch{Terms: []string{"workflow"}})
 	if err := c.Init(); err != nil {
 		t.Fatal(err)
 	}
+	// One pacer per test server, not per host:port: a port reused by a later test must not
+	// inherit an earlier test's bookings on another fake clock.
+	p, _ := testPacers.LoadOrStore(srv, &pacer{})
+	c.pace = p.(*pacer)
 	return c
 }
+
+var testPacers sync.Map // *collectortest.Server → *pacer
 
 func (c *Collector) ids(ids []int64) []string {
 	out := make([]string, len(ids))
@@ -110,7 +136,7 @@ func checkIDs(t *testing.T, got, want []string) {
 func TestColdStartPaginationParticipationAndResume(t *testing.T) {
 	srv := collectortest.NewServer(t)
 	serveForum(srv, false)
-	clk := &clock{forumNow}
+	clk := &clock{t: forumNow}
 	c := newCollector(t, srv, clk)
 	sink := &collectortest.Sink{}
 	if err := c.Collect(context.Background(), sink); err != nil {
@@ -181,7 +207,7 @@ func TestColdStartPaginationParticipationAndResume(t *testing.T) {
 func TestStoredTextKeepsBlocks(t *testing.T) {
 	srv := collectortest.NewServer(t)
 	serveForum(srv, false)
-	c := newCollector(t, srv, &clock{forumNow})
+	c := newCollector(t, srv, &clock{t: forumNow})
 	sink := &collectortest.Sink{}
 	if err := c.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -210,7 +236,7 @@ func TestStoredTextKeepsBlocks(t *testing.T) {
 func TestSearchFillsTheGap(t *testing.T) {
 	srv := collectortest.NewServer(t)
 	serveForum(srv, false)
-	c := newCollector(t, srv, &clock{forumNow}, func(c *Collector) { c.MaxPages = 1 })
+	c := newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) { c.MaxPages = 1 })
 	sink := &collectortest.Sink{}
 	if err := c.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -227,7 +253,7 @@ func TestSearchFillsTheGap(t *testing.T) {
 func TestCategoryFilter(t *testing.T) {
 	srv := collectortest.NewServer(t)
 	serveForum(srv, false)
-	c := newCollector(t, srv, &clock{forumNow}, func(c *Collector) { c.Categories = []string{"workflow-related-issues"} })
+	c := newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) { c.Categories = []string{"workflow-related-issues"} })
 	sink := &collectortest.Sink{}
 	if err := c.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -240,7 +266,7 @@ func TestCategoryFilter(t *testing.T) {
 			t.Errorf("%s from %q", m.ID, m.Community)
 		}
 	}
-	c2 := newCollector(t, srv, &clock{forumNow}, func(c *Collector) { c.Categories = []string{"nope"} })
+	c2 := newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) { c.Categories = []string{"nope"} })
 	if err := c2.Collect(context.Background(), &collectortest.Sink{}); err == nil || !strings.Contains(err.Error(), `"nope" is not a category`) {
 		t.Errorf("unknown category: %v", err)
 	}
@@ -275,7 +301,7 @@ func TestFailuresLoseAndDuplicateNothing(t *testing.T) {
 			serveForum(srv, false)
 			srv.Handle(tt.route, tt.fail)
 			var logs bytes.Buffer
-			c := newCollector(t, srv, &clock{forumNow}, func(c *Collector) {
+			c := newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) {
 				if tt.mutate != nil {
 					tt.mutate(c)
 				}
@@ -331,7 +357,7 @@ func TestRecordedAPIShapes(t *testing.T) {
 	srv.Handle("/posts.json?before=10", rec("posts_before.json"))
 	srv.Handle("/posts.json?before=2", collectortest.Response{Body: []byte(`{"latest_posts":[]}`)})
 	srv.Handle("/search.json", rec("search.json"))
-	c := newCollector(t, srv, &clock{time.Date(2020, 1, 26, 0, 0, 0, 0, time.UTC)}, func(c *Collector) {
+	c := newCollector(t, srv, &clock{t: time.Date(2020, 1, 26, 0, 0, 0, 0, time.UTC)}, func(c *Collector) {
 		c.Backfill = collectors.Duration(20 * 365 * 24 * time.Hour)
 		c.MaxPages = 1
 	})
@@ -356,7 +382,7 @@ func TestAPIKeyAndLeaksNoSecret(t *testing.T) {
 	// The forum echoes the key in its error page, as misconfigured proxies do.
 	srv.Handle("/posts.json", collectortest.Response{Status: 403, Body: []byte(`{"errors":["bad key ` + testKey + `"]}`)})
 	var logs bytes.Buffer
-	c := newCollector(t, srv, &clock{forumNow}, func(c *Collector) {
+	c := newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) {
 		c.APIKeyFile, c.APIUsername = keyFile, "system"
 	})
 	c.SetLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
@@ -424,7 +450,7 @@ func TestLikesFromActionsSummary(t *testing.T) {
 	srv.Handle("/latest.json", collectortest.Response{Body: []byte(`{"topic_list":{"topics":[]}}`)})
 	srv.Handle("/posts.json", collectortest.Response{Body: body})
 	srv.Handle("/posts.json?before=123456", collectortest.Response{Body: []byte(`{"latest_posts":[]}`)})
-	c := newCollector(t, srv, &clock{time.Date(2020, 1, 28, 0, 0, 0, 0, time.UTC)}, func(c *Collector) { c.Search = false })
+	c := newCollector(t, srv, &clock{t: time.Date(2020, 1, 28, 0, 0, 0, 0, time.UTC)}, func(c *Collector) { c.Search = false })
 	sink := &collectortest.Sink{}
 	if err := c.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -446,6 +472,188 @@ func TestLikesFromActionsSummary(t *testing.T) {
 	} {
 		if got := likes(tt.likeCount, tt.a); got != tt.want {
 			t.Errorf("%s: likes = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+// discourseSearchLimiter answers /search.json as Discourse does for anonymous users: at most
+// 2 searches a second and 15 a minute per IP, 429 beyond, with times from the fake clock.
+type discourseSearchLimiter struct {
+	clk     *clock
+	mu      sync.Mutex
+	at      []time.Time
+	refused int
+	terms   []string // the q of each answered search, without " order:latest"
+}
+
+func (l *discourseSearchLimiter) handle(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clk.now()
+	inLast := func(d time.Duration) int {
+		n := 0
+		for _, t := range l.at {
+			if now.Sub(t) < d {
+				n++
+			}
+		}
+		return n
+	}
+	if inLast(time.Second) >= 2 || inLast(time.Minute) >= 15 {
+		l.refused++
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, `{"errors":["You’ve performed this action too many times."]}`, http.StatusTooManyRequests)
+		return
+	}
+	l.at = append(l.at, now)
+	l.terms = append(l.terms, strings.TrimSuffix(r.URL.Query().Get("q"), " order:latest"))
+	_, _ = w.Write([]byte(`{"posts":[],"topics":[]}`))
+}
+
+// TestSearchKeepsToTheForumsLimits: with the default config's 16 terms, polls every 5 minutes
+// and every 30 seconds never exceed 2 searches a second or 15 a minute, and every term is
+// searched in turn (the 16th is no longer refused forever).
+func TestSearchKeepsToTheForumsLimits(t *testing.T) {
+	terms := []string{"ollama", "llama.cpp", "lm studio", "vllm", "gguf", "quantization", "mlx", "koboldcpp",
+		"open webui", "text-generation-webui", "exllama", "gpu", "cuda", "rocm", "vulkan", "self-hosting"}
+	for _, every := range []time.Duration{5 * time.Minute, 30 * time.Second} {
+		t.Run(every.String(), func(t *testing.T) {
+			srv := collectortest.NewServer(t)
+			serveForum(srv, false)
+			clk := &clock{t: forumNow}
+			lim := &discourseSearchLimiter{clk: clk}
+			srv.Handle("/search.json", collectortest.Response{Handler: lim.handle})
+			c := newCollector(t, srv, clk)
+			c.SetWatch(collectors.Watch{Terms: terms})
+			lastSeen := map[string]int{}
+			for poll := range 12 {
+				start := clk.now()
+				sink := &collectortest.Sink{}
+				if err := c.Collect(context.Background(), sink); err != nil {
+					t.Fatal(err)
+				}
+				for _, err := range sink.Errors() {
+					t.Errorf("poll %d: %v", poll, err)
+				}
+				lim.mu.Lock()
+				for _, q := range lim.terms {
+					lastSeen[strings.Trim(q, `"`)] = poll
+				}
+				lim.terms = nil
+				lim.mu.Unlock()
+				st, _ := c.State()
+				c2 := newCollector(t, srv, clk) // a restart keeps the turn
+				if err := c2.SetState(st); err != nil {
+					t.Fatal(err)
+				}
+				c2.SetWatch(collectors.Watch{Terms: terms})
+				c = c2
+				clk.mu.Lock()
+				clk.t = start.Add(every)
+				clk.mu.Unlock()
+			}
+			if lim.refused > 0 {
+				t.Errorf("%d searches refused", lim.refused)
+			}
+			// 12 polls every 30s are 6 minutes: 90 searches, so every term has had a turn
+			// within the last three polls' minute and a half.
+			for _, term := range terms {
+				p, ok := lastSeen[term]
+				if !ok || p < 12-4 {
+					t.Errorf("term %q last searched in poll %d (%v)", term, p, ok)
+				}
+			}
+		})
+	}
+}
+
+// TestSearchRefusalPausesSearches: a 429 ends the poll's searches at once (no retry, no more
+// terms), and the refused term goes first next poll.
+func TestSearchRefusalPausesSearches(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	clk := &clock{t: forumNow}
+	// "workflow" is answered (its own route), then the forum refuses.
+	srv.Handle("/search.json", collectortest.Response{Status: 429, Header: http.Header{"Retry-After": {"20"}}})
+	c := newCollector(t, srv, clk)
+	c.SetWatch(collectors.Watch{Terms: []string{"workflow", "action", "sensor"}})
+	sink := &collectortest.Sink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count("/search.json"); n != 2 {
+		t.Errorf("%d searches, want 2: none after the refusal", n)
+	}
+	if len(sink.Errors()) != 1 || !collectors.IsRateLimited(sink.Errors()[0]) {
+		t.Errorf("errors %v", sink.Errors())
+	}
+	srv.Handle("/search.json", collectortest.Response{Body: []byte(`{"posts":[],"topics":[]}`)})
+	srv.ResetRequests()
+	clk.mu.Lock()
+	clk.t = clk.t.Add(5 * time.Minute)
+	clk.mu.Unlock()
+	if err := c.Collect(context.Background(), &collectortest.Sink{}); err != nil {
+		t.Fatal(err)
+	}
+	var qs []string
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.URL, "/search.json") {
+			qs = append(qs, r.Query.Get("q"))
+		}
+	}
+	if want := []string{"action order:latest", "sensor order:latest", "workflow order:latest"}; !slices.Equal(qs, want) {
+		t.Errorf("searches %q, want %q", qs, want)
+	}
+}
+
+// TestSearchCombinesTermsWithOR: search_combine joins terms with OR, phrases quoted.
+func TestSearchCombinesTermsWithOR(t *testing.T) {
+	c := New()
+	c.SearchCombine = 2
+	c.SetWatch(collectors.Watch{Terms: []string{"Ollama", "lm studio", "vllm"}})
+	if got, want := c.searches(), []string{`ollama OR "lm studio"`, "vllm"}; !slices.Equal(got, want) {
+		t.Errorf("searches %q, want %q", got, want)
+	}
+}
+
+// TestInstancesToOneHostAreStaggered: instances polling one host at the same moment (as
+// `once` starts them) send their requests one spacing apart, never together.
+func TestInstancesToOneHostAreStaggered(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	var (
+		mu    sync.Mutex
+		slots []time.Duration
+	)
+	const instances = 6
+	cs := make([]*Collector, instances)
+	for i := range cs {
+		cs[i] = newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) { c.Search = false })
+		cs[i].sleep = func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			defer mu.Unlock()
+			slots = append(slots, d) // the clock stands still: d is the slot's offset from now
+			return ctx.Err()
+		}
+	}
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.Collect(context.Background(), &collectortest.Sink{}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(slots) != len(srv.Requests()) || len(slots) < 3*instances {
+		t.Fatalf("%d slots for %d requests", len(slots), len(srv.Requests()))
+	}
+	slices.Sort(slots)
+	for i := 1; i < len(slots); i++ {
+		if gap := slots[i] - slots[i-1]; gap < cs[0].Spacing.D() {
+			t.Fatalf("requests %d and %d only %s apart", i-1, i, gap)
 		}
 	}
 }
