@@ -57,6 +57,14 @@ type Collector struct {
 	// Spacing is the least time between two requests to the forum's host, shared by every
 	// instance polling that host.
 	Spacing collectors.Duration `yaml:"spacing" json:"spacing"`
+	// Follow follows the topic of every post that names a brand: the replies after it, for
+	// FollowFor and at most FollowReplies of them, are mentions of that brand in context.
+	// FollowRequests bounds the topic reads of one poll, FollowTopics the topics followed at once.
+	Follow         bool                `yaml:"follow" json:"follow"`
+	FollowFor      collectors.Duration `yaml:"follow_for" json:"follow_for"`
+	FollowReplies  int                 `yaml:"follow_replies" json:"follow_replies"`
+	FollowRequests int                 `yaml:"follow_requests" json:"follow_requests"`
+	FollowTopics   int                 `yaml:"follow_topics" json:"follow_topics"`
 	// Backfill bounds how far back the first poll reads.
 	Backfill collectors.Duration `yaml:"backfill" json:"backfill"`
 	// MaxPages bounds the /posts.json pages one poll reads.
@@ -78,7 +86,10 @@ type Collector struct {
 	started   bool
 	catFilter map[int64]bool
 	pace      *pacer
-	sleep     func(ctx context.Context, d time.Duration) error
+	// brandNames[i] is the brand whose query is brandMatcher's query i (see SetBrands).
+	brandNames   []string
+	brandMatcher *collectors.Matcher
+	sleep        func(ctx context.Context, d time.Duration) error
 }
 
 type category struct {
@@ -100,6 +111,8 @@ type state struct {
 	// SearchLast is the search the last poll ran last; the next poll starts after it, so every
 	// term gets its turn when the budget does not reach all of them in one poll.
 	SearchLast string `json:"search_last,omitempty"`
+	// Follow holds the followed topics by topic id.
+	Follow map[int64]*follow `json:"follow,omitempty"`
 }
 
 // maxRanges bounds Covered; the oldest ranges are merged away.
@@ -118,6 +131,11 @@ func New() *Collector {
 		SearchPerMinute: 15,
 		SearchCombine:   1,
 		Spacing:         collectors.Duration(400 * time.Millisecond),
+		Follow:          true,
+		FollowFor:       collectors.Duration(7 * 24 * time.Hour),
+		FollowReplies:   50,
+		FollowRequests:  2,
+		FollowTopics:    100,
 		Backfill:        collectors.Duration(24 * time.Hour),
 		MaxPages:        5,
 		Timeout:         collectors.Duration(httpfetch.DefaultTimeout),
@@ -161,6 +179,14 @@ func (c *Collector) Init() error {
 		return errors.New("search_combine: must be between 1 and 20")
 	case c.Spacing.D() < 0 || c.Spacing.D() > time.Minute:
 		return errors.New("spacing: must be between 0s and 1m")
+	case c.FollowFor.D() <= 0:
+		return errors.New("follow_for: must be positive")
+	case c.FollowReplies < 1 || c.FollowReplies > 1000:
+		return errors.New("follow_replies: must be between 1 and 1000")
+	case c.FollowRequests < 0 || c.FollowRequests > 20:
+		return errors.New("follow_requests: must be between 0 and 20")
+	case c.FollowTopics < 1 || c.FollowTopics > 10000:
+		return errors.New("follow_topics: must be between 1 and 10000")
 	}
 	key, err := collectors.ResolveSecret(c.APIKey, c.APIKeyFile, "api_key")
 	if err != nil {
@@ -301,10 +327,12 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		sink.Error(fmt.Errorf("discourse: %s: latest topics: %w", c.InstanceName(), err))
 		c.logger.Warn("could not read the latest topics; participation waits for the next poll", "error", err)
 	}
-	if !c.Search {
-		return nil
+	if c.Search {
+		if err := c.searchAll(ctx, sink, emitted); err != nil {
+			return fmt.Errorf("discourse: poll %s: %w", c.InstanceName(), err)
+		}
 	}
-	if err := c.searchAll(ctx, sink, emitted); err != nil {
+	if err := c.pollFollows(ctx, sink, emitted); err != nil {
 		return fmt.Errorf("discourse: poll %s: %w", c.InstanceName(), err)
 	}
 	return nil
@@ -517,7 +545,7 @@ func likes(likeCount int, a actions) int {
 func (c *Collector) pollPosts(ctx context.Context, sink collectors.Sink, emitted map[string]bool) error {
 	cold := c.state.Posts == 0 && len(c.state.Covered) == 0
 	cutoff := c.now().Add(-c.Backfill.D())
-	var fresh []collectors.Mention
+	var fresh []item
 	newest, oldest := c.state.Posts, int64(0)
 	reached := false
 	before := int64(0)
@@ -569,7 +597,8 @@ func (c *Collector) pollPosts(ctx context.Context, sink collectors.Sink, emitted
 					sink.Error(fmt.Errorf("discourse: %s: %w", c.InstanceName(), err))
 					continue
 				}
-				fresh = append(fresh, m)
+				fresh = append(fresh, item{m: m, created: created, topic: p.TopicID, number: p.PostNumber,
+					title: feedreader.HTMLToText(p.TopicTitle), slug: p.TopicSlug, category: p.CategoryID})
 			}
 		}
 		if reached || minID == 0 {
@@ -582,9 +611,8 @@ func (c *Collector) pollPosts(ctx context.Context, sink collectors.Sink, emitted
 			"forum", c.InstanceName(), "pages", pages)
 	}
 	slices.Reverse(fresh)
-	for _, m := range fresh {
-		emitted[m.ID] = true
-		sink.Add(m)
+	for _, it := range fresh {
+		c.hand(sink, it, emitted, true)
 	}
 	if newest > c.state.Posts {
 		from := oldest
@@ -749,7 +777,7 @@ func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors
 	high, seenBefore := c.state.Terms[term]
 	cutoff := c.now().Add(-c.Backfill.D())
 	newest := high
-	var fresh []collectors.Mention
+	var fresh []item
 	for _, p := range r.Posts {
 		newest = max(newest, p.ID)
 		created := parseTime(p.CreatedAt)
@@ -777,12 +805,12 @@ func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors
 		if emitted[m.ID] || m.Validate() != nil {
 			continue
 		}
-		emitted[m.ID] = true
-		fresh = append(fresh, m)
+		fresh = append(fresh, item{m: m, created: created, topic: p.TopicID, number: p.PostNumber,
+			title: feedreader.HTMLToText(t.Title), slug: t.Slug, category: t.CategoryID})
 	}
 	slices.Reverse(fresh)
-	for _, m := range fresh {
-		sink.Add(m)
+	for _, it := range fresh {
+		c.hand(sink, it, emitted, false)
 	}
 	c.state.Terms[term] = newest
 	return nil

@@ -657,3 +657,169 @@ func TestInstancesToOneHostAreStaggered(t *testing.T) {
 		}
 	}
 }
+
+var stackstorm = []collectors.Brand{{Name: "StackStorm", Query: "stackstorm OR st2"}}
+
+// contextSink is a collectortest.Sink that also takes mentions in context.
+type contextSink struct {
+	collectortest.Sink
+	mu        sync.Mutex
+	inContext map[string]inContext
+}
+
+type inContext struct {
+	brands []string
+	title  string
+}
+
+var _ ContextSink = (*contextSink)(nil)
+
+func (s *contextSink) AddInContext(m collectors.Mention, brands []string, threadTitle string) {
+	s.mu.Lock()
+	if s.inContext == nil {
+		s.inContext = map[string]inContext{}
+	}
+	s.inContext[m.ID] = inContext{brands, threadTitle}
+	s.mu.Unlock()
+	s.Add(m)
+}
+
+func (s *contextSink) contextIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id := range s.inContext {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// TestFollowsTheBrandsTopicsThroughTheStream: replies after a post naming StackStorm come as
+// mentions of StackStorm in context, also across a restart, though most do not name it;
+// replies whose only tie to the brand is the topic's title are not matched through it.
+func TestFollowsTheBrandsTopicsThroughTheStream(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	clk := &clock{t: time.Date(2021, 8, 31, 0, 0, 0, 0, time.UTC)} // after post 4473, before 4476
+	twoWeeks := func(c *Collector) { c.FollowFor = collectors.Duration(14 * 24 * time.Hour) }
+	c := newCollector(t, srv, clk, twoWeeks)
+	c.SetBrands(stackstorm)
+	sink := &contextSink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	// Topic 1810: 4439 (the first post) names st2; replies 4440 and 4442 follow. Topic 1820:
+	// 4459 (the first post) names StackStorm; its reply 4477 comes 11 days later, after a restart.
+	checkIDs(t, sink.contextIDs(), c.ids([]int64{4440, 4442}))
+	st, _ := c.State()
+	serveForum(srv, true)
+	clk.mu.Lock()
+	clk.t = forumNow
+	clk.mu.Unlock()
+	c2 := newCollector(t, srv, clk, twoWeeks)
+	c2.SetBrands(stackstorm)
+	if err := c2.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	sink2 := &contextSink{}
+	if err := c2.Collect(context.Background(), sink2); err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, sink2.contextIDs(), c.ids([]int64{4477}))
+	lost := 0
+	for _, s := range []*contextSink{sink, sink2} {
+		for _, m := range s.Mentions() {
+			ic, ok := s.inContext[m.ID]
+			if !ok {
+				continue
+			}
+			if !slices.Equal(ic.brands, []string{"StackStorm"}) || ic.title == "" || m.Title != "" {
+				t.Errorf("%s in context %+v, title %q", m.ID, ic, m.Title)
+			}
+			if len(c.brandsOf(m)) == 0 {
+				lost++
+			}
+		}
+	}
+	if lost != 2 { // 4442 and 4477 do not name StackStorm: without following, both were lost
+		t.Errorf("%d replies in context do not name the brand, want 2", lost)
+	}
+	// Topic 21 is "Welcome to StackStorm Forums"; its replies 4481 and 4482 name nothing.
+	for _, m := range sink2.Mentions() {
+		if m.ID == c.postID(4481) || m.ID == c.postID(4482) {
+			if m.Title != "" || len(c.brandsOf(m)) > 0 {
+				t.Errorf("reply %s matched through its topic's title: %+v", m.ID, m)
+			}
+		}
+	}
+	if st, _ := c2.State(); strings.Contains(string(st), `"follow"`) {
+		t.Errorf("topics still followed past their window: %s", st)
+	}
+	// A sink that cannot take context gets the replies as plain mentions.
+	serveForum(srv, false)
+	c3 := newCollector(t, srv, &clock{t: forumNow}, twoWeeks)
+	c3.SetBrands(stackstorm)
+	plain := &collectortest.Sink{}
+	if err := c3.Collect(context.Background(), plain); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(plain.IDs(), c.postID(4442)) {
+		t.Error("reply 4442 not handed over to a plain sink")
+	}
+}
+
+// TestFollowReadsTheTopicOfASearchHit: a brand post found by search (older than the stream)
+// has its topic read once through /t/{id}/posts.json, within follow_for and follow_replies.
+func TestFollowReadsTheTopicOfASearchHit(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(*Collector)
+		replies []int64
+	}{
+		{"defaults", func(*Collector) {}, []int64{4292, 4293, 4294, 4295, 4296, 4297, 4298, 4299, 4300, 4301}},
+		{"follow_for 72h", func(c *Collector) { c.FollowFor = collectors.Duration(72 * time.Hour) }, []int64{4292, 4293, 4294}},
+		{"follow_replies 2", func(c *Collector) { c.FollowReplies = 2 }, []int64{4292, 4293}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := collectortest.NewServer(t)
+			serveForum(srv, false)
+			srv.Handle("/search.json?q=stackstorm order:latest", ss("search_stackstorm_t1741.json"))
+			srv.Handle("/t/1741/posts.json?post_number=1&asc=true", ss("topic_1741_posts_after_1.json"))
+			c := newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) { c.MaxPages = 1 }, tt.mutate)
+			c.SetWatch(collectors.Watch{Terms: []string{"stackstorm"}})
+			c.SetBrands(stackstorm)
+			sink := &contextSink{}
+			if err := c.Collect(context.Background(), sink); err != nil {
+				t.Fatal(err)
+			}
+			if len(sink.Errors()) > 0 {
+				t.Fatal(sink.Errors())
+			}
+			if !slices.Contains(sink.IDs(), c.postID(4291)) {
+				t.Fatal("the search hit was not handed over")
+			}
+			checkIDs(t, sink.contextIDs(), c.ids(tt.replies))
+			for _, m := range sink.Mentions() {
+				if _, ok := sink.inContext[m.ID]; !ok {
+					continue
+				}
+				ic := sink.inContext[m.ID]
+				if m.Community != "Workflows" || m.Title != "" || ic.title != "Workflow variable comparison" ||
+					!strings.HasPrefix(m.URL, srv.URL+"/t/workflow-variable-comparison/1741/") || m.ThreadID != c.threadID(1741) {
+					t.Errorf("reply %+v in context %+v", m, ic)
+				}
+			}
+			if m := sink.Mentions()[len(sink.Mentions())-1]; tt.name == "defaults" && m.Score != 2 { // post 11: 11 % 3 likes
+				t.Errorf("last reply %s score %d", m.ID, m.Score)
+			}
+			// The topic is read once; the next poll asks nothing more.
+			if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.Count("/t/1741/posts.json"); n != 1 {
+				t.Errorf("topic read %d times", n)
+			}
+		})
+	}
+}
