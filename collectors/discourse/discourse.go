@@ -306,8 +306,15 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		if c.Search {
 			terms = len(c.terms())
 		}
+		// One page of posts, the latest topics, at most a minute's searches (the budget is
+		// shared by the host's instances) and the topic reads allowed.
+		searches := min(len(c.searches()), c.SearchPerMinute)
+		if !c.Search {
+			searches = 0
+		}
 		c.logger.Info("following a Discourse forum", "forum", c.InstanceName(), "search_terms", terms,
-			"requests_per_hour_min", int(float64(2+terms)*float64(time.Hour)/float64(c.Every.D())))
+			"follow_brands", len(c.brandNames), "requests_per_hour_typical",
+			int(float64(2+searches+c.FollowRequests)*float64(time.Hour)/float64(c.Every.D())))
 	}
 	if err := c.loadCategories(ctx); err != nil {
 		if len(c.Categories) > 0 || ctx.Err() != nil || collectors.IsRateLimited(err) {
