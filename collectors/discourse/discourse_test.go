@@ -823,3 +823,63 @@ func TestFollowReadsTheTopicOfASearchHit(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowRetriesAFailingTopicWithinItsBudget: follow_requests 0 reads no topic; a topic
+// that fails is reported and read next poll.
+func TestFollowRetriesAFailingTopicWithinItsBudget(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	srv.Handle("/search.json?q=stackstorm order:latest", ss("search_stackstorm_t1741.json"))
+	fail := collectortest.Response{Status: 500}
+	srv.Handle("/t/1741/posts.json?post_number=1&asc=true", fail, fail, fail, fail, ss("topic_1741_posts_after_1.json"))
+	c := newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) { c.MaxPages, c.FollowRequests = 1, 0 })
+	c.SetWatch(collectors.Watch{Terms: []string{"stackstorm"}})
+	c.SetBrands(stackstorm)
+	if err := c.Collect(context.Background(), &contextSink{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count("/t/1741/posts.json"); n != 0 {
+		t.Fatalf("follow_requests 0 read the topic %d times", n)
+	}
+	c.FollowRequests = 1
+	sink := &contextSink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.Errors()) != 1 || !strings.Contains(sink.Errors()[0].Error(), "topic 1741") || len(sink.contextIDs()) > 0 {
+		t.Fatalf("errors %v, in context %v", sink.Errors(), sink.contextIDs())
+	}
+	sink2 := &contextSink{}
+	if err := c.Collect(context.Background(), sink2); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink2.contextIDs()) != 10 {
+		t.Errorf("%d replies in context after the retry, want 10", len(sink2.contextIDs()))
+	}
+}
+
+// TestRepliesDoNotMatchThroughTheTopicTitle: replies carry no title, so the topic "Issue while
+// calling first task in workflow in stackstorm v3.1.0" does not make its replies, which do not
+// name StackStorm, mentions of StackStorm (the rss source's forum feeds did).
+func TestRepliesDoNotMatchThroughTheTopicTitle(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	srv.Handle("/posts.json", ss("posts_topic_1325_replies.json"))
+	srv.Handle("/posts.json?before=4203", collectortest.Response{Body: []byte(`{"latest_posts":[]}`)})
+	c := newCollector(t, srv, &clock{t: time.Date(2020, 7, 11, 0, 0, 0, 0, time.UTC)}, func(c *Collector) { c.Search = false })
+	c.SetBrands(stackstorm)
+	sink := &contextSink{}
+	if err := c.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	checkIDs(t, sink.IDs(), c.ids([]int64{4203, 4204, 4205, 4206, 4207, 4209}))
+	for _, m := range sink.Mentions() {
+		if _, inCtx := sink.inContext[m.ID]; m.Title != "" || inCtx || len(c.brandsOf(m)) > 0 {
+			t.Errorf("reply %s matched through its topic's title: %+v", m.ID, m)
+		}
+		full := collectors.Mention{Title: "Issue while calling first task in workflow in stackstorm v3.1.0", Text: m.Text}
+		if len(c.brandsOf(full)) == 0 {
+			t.Errorf("reply %s with the title would not have matched: the test proves nothing", m.ID)
+		}
+	}
+}
