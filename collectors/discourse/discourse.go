@@ -1,5 +1,7 @@
 // Package discourse is the Discourse forum collector: every new post of a forum (optionally
-// of some categories), forum search for the brands' and topics' terms, and topic participation.
+// of some categories), forum search for the brands' and topics' terms within the forum's
+// search limits, the topics of posts that name a brand (follow.go), and topic participation.
+// Requests to one host are paced across all instances (pace.go).
 package discourse
 
 import (
@@ -289,7 +291,8 @@ func (c *Collector) fetchJSON(ctx context.Context, f *httpfetch.Fetcher, path st
 }
 
 // Collect implements collectors.Collector. A poll reads the category names (once a day), the
-// new posts from /posts.json, the topic list for participation and one search per term. The
+// new posts from /posts.json, the topic list for participation, the searches the host's search
+// budget allows (round-robin across polls) and the followed topics the stream does not bring. The
 // poll fails when /posts.json fails; a failing topic list or search is reported through
 // sink.Error and retried next time.
 func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {

@@ -406,12 +406,20 @@ func TestAPIKeyAndLeaksNoSecret(t *testing.T) {
 
 func TestInitErrorsNameTheKey(t *testing.T) {
 	for key, mutate := range map[string]func(*Collector){
-		"url":          func(c *Collector) { c.URL = "forum.example.com" },
-		"url ":         func(c *Collector) { c.URL = "https://forum.example.com/?api_key=" + url.QueryEscape(testKey) },
-		"every":        func(c *Collector) { c.Every = collectors.Duration(time.Second) },
-		"api_username": func(c *Collector) { c.APIKey = "k" },
-		"api_key":      func(c *Collector) { c.APIKey, c.APIKeyFile = "k", "/tmp/k" },
-		"max_pages":    func(c *Collector) { c.MaxPages = 0 },
+		"url":               func(c *Collector) { c.URL = "forum.example.com" },
+		"url ":              func(c *Collector) { c.URL = "https://forum.example.com/?api_key=" + url.QueryEscape(testKey) },
+		"every":             func(c *Collector) { c.Every = collectors.Duration(time.Second) },
+		"api_username":      func(c *Collector) { c.APIKey = "k" },
+		"api_key":           func(c *Collector) { c.APIKey, c.APIKeyFile = "k", "/tmp/k" },
+		"max_pages":         func(c *Collector) { c.MaxPages = 0 },
+		"search_per_second": func(c *Collector) { c.SearchPerSecond = 0 },
+		"search_per_minute": func(c *Collector) { c.SearchPerMinute = 0 },
+		"search_combine":    func(c *Collector) { c.SearchCombine = 0 },
+		"spacing":           func(c *Collector) { c.Spacing = collectors.Duration(-time.Second) },
+		"follow_for":        func(c *Collector) { c.FollowFor = 0 },
+		"follow_replies":    func(c *Collector) { c.FollowReplies = 0 },
+		"follow_requests":   func(c *Collector) { c.FollowRequests = -1 },
+		"follow_topics":     func(c *Collector) { c.FollowTopics = 0 },
 	} {
 		c := New()
 		c.URL = "https://forum.example.com"
