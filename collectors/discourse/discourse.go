@@ -262,10 +262,23 @@ func (c *Collector) SetState(b []byte) error {
 // get fetches a forum JSON endpoint with the API headers when configured, in its turn among
 // the requests to the host.
 func (c *Collector) get(ctx context.Context, path string, q url.Values, v any) error {
-	if err := c.sleep(ctx, c.pace.reserve(c.now(), c.Spacing.D())); err != nil {
+	wait, err := c.pace.reserve(c.host, c.now(), c.Spacing.D())
+	if err != nil {
 		return err
 	}
-	return c.fetchJSON(ctx, c.fetch, path, q, v)
+	if err := c.sleep(ctx, wait); err != nil {
+		return err
+	}
+	err = c.fetchJSON(ctx, c.fetch, path, q, v)
+	if collectors.IsRateLimited(err) {
+		// Every instance on the host waits, not only this one.
+		d, ok := collectors.RetryAfter(err)
+		if !ok {
+			d = searchWindow
+		}
+		c.pace.hold(c.now().Add(d))
+	}
+	return err
 }
 
 // fetchJSON fetches a forum JSON endpoint now.

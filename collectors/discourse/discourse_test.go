@@ -301,7 +301,8 @@ func TestFailuresLoseAndDuplicateNothing(t *testing.T) {
 			serveForum(srv, false)
 			srv.Handle(tt.route, tt.fail)
 			var logs bytes.Buffer
-			c := newCollector(t, srv, &clock{t: forumNow}, func(c *Collector) {
+			clk := &clock{t: forumNow}
+			c := newCollector(t, srv, clk, func(c *Collector) {
 				if tt.mutate != nil {
 					tt.mutate(c)
 				}
@@ -331,6 +332,9 @@ func TestFailuresLoseAndDuplicateNothing(t *testing.T) {
 				t.Errorf("a failed poll handed over %d items", len(sink.IDs()))
 			}
 			serveForum(srv, false)
+			clk.mu.Lock()
+			clk.t = clk.t.Add(tt.rateLimit) // the scheduler waits out Retry-After
+			clk.mu.Unlock()
 			c.Timeout, c.MaxBytes, c.fetch = collectors.Duration(5*time.Second), httpfetch.DefaultMaxBytes, nil
 			if err := c.Init(); err != nil {
 				t.Fatal(err)
@@ -889,5 +893,34 @@ func TestRepliesDoNotMatchThroughTheTopicTitle(t *testing.T) {
 		if len(c.brandsOf(full)) == 0 {
 			t.Errorf("reply %s with the title would not have matched: the test proves nothing", m.ID)
 		}
+	}
+}
+
+// TestA429HoldsEveryInstanceOnTheHost: after the host answers 429 with Retry-After, the
+// other instances on it send nothing until then and fail at once with the time left.
+func TestA429HoldsEveryInstanceOnTheHost(t *testing.T) {
+	srv := collectortest.NewServer(t)
+	serveForum(srv, false)
+	srv.Handle("/posts.json", collectortest.Response{Status: 429, Header: http.Header{"Retry-After": {"300"}}})
+	clk := &clock{t: forumNow}
+	a := newCollector(t, srv, clk)
+	b := newCollector(t, srv, clk, func(c *Collector) { c.Categories = nil })
+	if err := a.Collect(context.Background(), &collectortest.Sink{}); !collectors.IsRateLimited(err) {
+		t.Fatalf("first instance: %v", err)
+	}
+	serveForum(srv, false)
+	srv.ResetRequests()
+	err := b.Collect(context.Background(), &collectortest.Sink{})
+	if d, ok := collectors.RetryAfter(err); !collectors.IsRateLimited(err) || !ok || d < 4*time.Minute || d > 5*time.Minute {
+		t.Fatalf("second instance: %v (retry after %v)", err, d)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("second instance sent %d requests while the host was held", n)
+	}
+	clk.mu.Lock()
+	clk.t = clk.t.Add(5 * time.Minute)
+	clk.mu.Unlock()
+	if err := b.Collect(context.Background(), &collectortest.Sink{}); err != nil {
+		t.Fatalf("after Retry-After: %v", err)
 	}
 }

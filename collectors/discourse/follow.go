@@ -207,6 +207,9 @@ func (c *Collector) pollFollows(ctx context.Context, sink collectors.Sink, emitt
 				}
 				sink.Error(fmt.Errorf("discourse: %s: topic %d: %w", c.InstanceName(), id, err))
 				c.logger.Warn("could not read a followed topic; it is read again next poll", "topic_id", id, "error", err)
+				if collectors.IsRateLimited(err) {
+					requests = c.FollowRequests // the host asked for a pause: no more topics this poll
+				}
 			}
 		}
 		if f.Replies >= c.FollowReplies || f.Fetched && c.now().After(f.Until) {

@@ -2,6 +2,7 @@ package discourse
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -30,7 +31,26 @@ type pacer struct {
 	searches []time.Time
 	// blocked is set by a refused search: no search before it.
 	blocked time.Time
+	// held is set by any other refused request (429): no request before it.
+	held time.Time
 }
+
+// heldError is returned instead of sending a request to a host that asked to be left alone
+// for longer than a poll waits.
+type heldError struct {
+	host  string
+	retry time.Duration
+}
+
+func (e *heldError) Error() string {
+	return fmt.Sprintf("%s refused a request earlier (429): nothing goes before %s from now", e.host, e.retry.Round(time.Second))
+}
+
+// RetryAfter is the time left until the host may be asked again.
+func (e *heldError) RetryAfter() time.Duration { return e.retry }
+
+// RateLimited reports that the host's limits hold the request back.
+func (e *heldError) RateLimited() bool { return true }
 
 var pacers = struct {
 	sync.Mutex
@@ -50,15 +70,31 @@ func pacerFor(host string) *pacer {
 }
 
 // reserve books the next request slot at or after now and returns how long to wait for it.
-func (p *pacer) reserve(now time.Time, spacing time.Duration) time.Duration {
+// When the host refused a request and its Retry-After ends more than maxSearchWait from now,
+// nothing is booked and the error (a *heldError) says how long is left.
+func (p *pacer) reserve(host string, now time.Time, spacing time.Duration) (time.Duration, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if left := p.held.Sub(now); left > maxSearchWait {
+		return 0, &heldError{host: host, retry: left}
+	}
 	slot := now
-	if p.next.After(slot) {
-		slot = p.next
+	for _, t := range []time.Time{p.next, p.held} {
+		if t.After(slot) {
+			slot = t
+		}
 	}
 	p.next = slot.Add(spacing)
-	return slot.Sub(now)
+	return slot.Sub(now), nil
+}
+
+// hold records that the host refused a request: none goes before until.
+func (p *pacer) hold(until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if until.After(p.held) {
+		p.held = until
+	}
 }
 
 // reserveSearch books a search slot that keeps to perSecond and perMinute and to the request
@@ -68,7 +104,7 @@ func (p *pacer) reserveSearch(now time.Time, spacing time.Duration, perSecond, p
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	slot := now
-	for _, t := range []time.Time{p.next, p.blocked} {
+	for _, t := range []time.Time{p.next, p.blocked, p.held} {
 		if t.After(slot) {
 			slot = t
 		}
