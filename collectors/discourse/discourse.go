@@ -380,14 +380,27 @@ func (c *Collector) searches() []string {
 	return out
 }
 
+// termKey is the key of a search's cursor in state.Terms: the term itself for a single term
+// (a phrase without its quotes, as earlier versions kept it), the query for combined terms.
+func termKey(q string) string {
+	if !strings.Contains(q, " OR ") {
+		return strings.Trim(q, `"`)
+	}
+	return q
+}
+
 // searchAll runs the searches in turn, starting after the one the last poll ran last, as long
 // as the host's search budget allows. A refused search (429) ends the poll's searches and is
 // first next time; other failures go to sink.Error and the next search runs. It returns only
 // ctx's error.
 func (c *Collector) searchAll(ctx context.Context, sink collectors.Sink, emitted map[string]bool) error {
 	all := c.searches()
+	keys := make([]string, len(all))
+	for i, q := range all {
+		keys[i] = termKey(q)
+	}
 	for k := range c.state.Terms {
-		if !slices.Contains(all, k) {
+		if !slices.Contains(keys, k) {
 			delete(c.state.Terms, k)
 		}
 	}
@@ -797,7 +810,7 @@ func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors
 	if c.state.Terms == nil {
 		c.state.Terms = map[string]int64{}
 	}
-	high, seenBefore := c.state.Terms[term]
+	high, seenBefore := c.state.Terms[termKey(term)]
 	cutoff := c.now().Add(-c.Backfill.D())
 	newest := high
 	var fresh []item
@@ -835,6 +848,6 @@ func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors
 	for _, it := range fresh {
 		c.hand(sink, it, emitted, false)
 	}
-	c.state.Terms[term] = newest
+	c.state.Terms[termKey(term)] = newest
 	return nil
 }

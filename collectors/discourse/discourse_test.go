@@ -924,3 +924,13 @@ func TestA429HoldsEveryInstanceOnTheHost(t *testing.T) {
 		t.Fatalf("after Retry-After: %v", err)
 	}
 }
+
+// TestSearchCursorKeys: a phrase's cursor keeps the key earlier versions gave it (no quotes),
+// so an upgrade does not read its first poll's backfill again.
+func TestSearchCursorKeys(t *testing.T) {
+	for q, want := range map[string]string{"workflow": "workflow", `"lm studio"`: "lm studio", `ollama OR "lm studio"`: `ollama OR "lm studio"`} {
+		if got := termKey(q); got != want {
+			t.Errorf("termKey(%s) = %s, want %s", q, got, want)
+		}
+	}
+}
