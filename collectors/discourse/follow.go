@@ -11,8 +11,8 @@ import (
 	"github.com/overhear/overhear/collectors"
 )
 
-// Replies rarely repeat the brand's name: on forum.stackstorm.com, 277 of the 572 replies that
-// follow a post naming StackStorm do not name it themselves. So when a post names a brand, its
+// Replies rarely repeat the brand's name: in the forum.stackstorm.com snapshot, about half of
+// the replies after a post naming StackStorm do not name it themselves. So when a post names a brand, its
 // topic is followed: the replies after it, for follow_for after it and at most follow_replies
 // of them, are handed over as mentions of that brand in context. Replies that come through the
 // /posts.json stream cost nothing more; a topic whose brand post came through search (older
