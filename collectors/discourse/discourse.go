@@ -1,5 +1,7 @@
 // Package discourse is the Discourse forum collector: every new post of a forum (optionally
-// of some categories), forum search for the brands' and topics' terms, and topic participation.
+// of some categories), forum search for the brands' and topics' terms within the forum's
+// search limits, the topics of posts that name a brand (follow.go), and topic participation.
+// Requests to one host are paced across all instances (pace.go).
 package discourse
 
 import (
@@ -46,6 +48,25 @@ type Collector struct {
 	Categories []string `yaml:"categories" json:"categories,omitempty"`
 	// Search runs the forum's search for each term of the brands and topics.
 	Search bool `yaml:"search" json:"search"`
+	// SearchPerSecond and SearchPerMinute are the forum's search limits (Discourse's defaults
+	// for anonymous users are 2 and 15), shared by every instance polling the same host and
+	// counted across polls. Terms beyond the minute's budget are searched first next poll.
+	SearchPerSecond int `yaml:"search_per_second" json:"search_per_second"`
+	SearchPerMinute int `yaml:"search_per_minute" json:"search_per_minute"`
+	// SearchCombine is how many terms one search joins with OR. Discourse's own search has no
+	// OR (it finds posts with all the words), so leave 1 unless the forum's search accepts it.
+	SearchCombine int `yaml:"search_combine" json:"search_combine"`
+	// Spacing is the least time between two requests to the forum's host, shared by every
+	// instance polling that host.
+	Spacing collectors.Duration `yaml:"spacing" json:"spacing"`
+	// Follow follows the topic of every post that names a brand: the replies after it, for
+	// FollowFor and at most FollowReplies of them, are mentions of that brand in context.
+	// FollowRequests bounds the topic reads of one poll, FollowTopics the topics followed at once.
+	Follow         bool                `yaml:"follow" json:"follow"`
+	FollowFor      collectors.Duration `yaml:"follow_for" json:"follow_for"`
+	FollowReplies  int                 `yaml:"follow_replies" json:"follow_replies"`
+	FollowRequests int                 `yaml:"follow_requests" json:"follow_requests"`
+	FollowTopics   int                 `yaml:"follow_topics" json:"follow_topics"`
 	// Backfill bounds how far back the first poll reads.
 	Backfill collectors.Duration `yaml:"backfill" json:"backfill"`
 	// MaxPages bounds the /posts.json pages one poll reads.
@@ -66,6 +87,11 @@ type Collector struct {
 	catsAt    time.Time
 	started   bool
 	catFilter map[int64]bool
+	pace      *pacer
+	// brandNames[i] is the brand whose query is brandMatcher's query i (see SetBrands).
+	brandNames   []string
+	brandMatcher *collectors.Matcher
+	sleep        func(ctx context.Context, d time.Duration) error
 }
 
 type category struct {
@@ -82,8 +108,13 @@ type state struct {
 	// Covered lists the post id ranges [from, to] the /posts.json stream has read completely, so
 	// search hands over only posts it missed (in gaps, or older than its first poll).
 	Covered [][2]int64 `json:"covered,omitempty"`
-	// Terms is the highest post id seen per search term.
+	// Terms is the highest post id seen per search (a term, or terms joined with OR).
 	Terms map[string]int64 `json:"terms,omitempty"`
+	// SearchLast is the search the last poll ran last; the next poll starts after it, so every
+	// term gets its turn when the budget does not reach all of them in one poll.
+	SearchLast string `json:"search_last,omitempty"`
+	// Follow holds the followed topics by topic id.
+	Follow map[int64]*follow `json:"follow,omitempty"`
 }
 
 // maxRanges bounds Covered; the oldest ranges are merged away.
@@ -96,14 +127,24 @@ func init() {
 // New returns a collector with the defaults filled in.
 func New() *Collector {
 	return &Collector{
-		Every:    collectors.Duration(5 * time.Minute),
-		Search:   true,
-		Backfill: collectors.Duration(24 * time.Hour),
-		MaxPages: 5,
-		Timeout:  collectors.Duration(httpfetch.DefaultTimeout),
-		MaxBytes: httpfetch.DefaultMaxBytes,
-		now:      time.Now,
-		logger:   slog.New(slog.DiscardHandler),
+		Every:           collectors.Duration(5 * time.Minute),
+		Search:          true,
+		SearchPerSecond: 2,
+		SearchPerMinute: 15,
+		SearchCombine:   1,
+		Spacing:         collectors.Duration(400 * time.Millisecond),
+		Follow:          true,
+		FollowFor:       collectors.Duration(7 * 24 * time.Hour),
+		FollowReplies:   50,
+		FollowRequests:  2,
+		FollowTopics:    100,
+		Backfill:        collectors.Duration(24 * time.Hour),
+		MaxPages:        5,
+		Timeout:         collectors.Duration(httpfetch.DefaultTimeout),
+		MaxBytes:        httpfetch.DefaultMaxBytes,
+		now:             time.Now,
+		sleep:           sleep,
+		logger:          slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -132,6 +173,22 @@ func (c *Collector) Init() error {
 		return errors.New("timeout: must be positive")
 	case c.MaxBytes <= 0:
 		return errors.New("max_bytes: must be positive")
+	case c.SearchPerSecond < 1:
+		return errors.New("search_per_second: must be at least 1")
+	case c.SearchPerMinute < 1:
+		return errors.New("search_per_minute: must be at least 1")
+	case c.SearchCombine < 1 || c.SearchCombine > 20:
+		return errors.New("search_combine: must be between 1 and 20")
+	case c.Spacing.D() < 0 || c.Spacing.D() > time.Minute:
+		return errors.New("spacing: must be between 0s and 1m")
+	case c.FollowFor.D() <= 0:
+		return errors.New("follow_for: must be positive")
+	case c.FollowReplies < 1 || c.FollowReplies > 1000:
+		return errors.New("follow_replies: must be between 1 and 1000")
+	case c.FollowRequests < 0 || c.FollowRequests > 20:
+		return errors.New("follow_requests: must be between 0 and 20")
+	case c.FollowTopics < 1 || c.FollowTopics > 10000:
+		return errors.New("follow_topics: must be between 1 and 10000")
 	}
 	key, err := collectors.ResolveSecret(c.APIKey, c.APIKeyFile, "api_key")
 	if err != nil {
@@ -144,6 +201,12 @@ func (c *Collector) Init() error {
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.Fragment = ""
 	c.base, c.host = u, u.Host
+	if c.pace == nil {
+		c.pace = pacerFor(strings.ToLower(u.Host))
+	}
+	if c.sleep == nil {
+		c.sleep = sleep
+	}
 	c.fetch = httpfetch.Configure(c.fetch, c.Timeout.D(), c.MaxBytes)
 	if c.now == nil {
 		c.now = time.Now
@@ -196,8 +259,30 @@ func (c *Collector) SetState(b []byte) error {
 	return nil
 }
 
-// get fetches a forum JSON endpoint with the API headers when configured.
+// get fetches a forum JSON endpoint with the API headers when configured, in its turn among
+// the requests to the host.
 func (c *Collector) get(ctx context.Context, path string, q url.Values, v any) error {
+	wait, err := c.pace.reserve(c.host, c.now(), c.Spacing.D())
+	if err != nil {
+		return err
+	}
+	if err := c.sleep(ctx, wait); err != nil {
+		return err
+	}
+	err = c.fetchJSON(ctx, c.fetch, path, q, v)
+	if collectors.IsRateLimited(err) {
+		// Every instance on the host waits, not only this one.
+		d, ok := collectors.RetryAfter(err)
+		if !ok {
+			d = searchWindow
+		}
+		c.pace.hold(c.now().Add(d))
+	}
+	return err
+}
+
+// fetchJSON fetches a forum JSON endpoint now.
+func (c *Collector) fetchJSON(ctx context.Context, f *httpfetch.Fetcher, path string, q url.Values, v any) error {
 	u := *c.base
 	u.Path += path
 	if len(q) > 0 {
@@ -208,7 +293,7 @@ func (c *Collector) get(ctx context.Context, path string, q url.Values, v any) e
 		h.Set("Api-Key", c.APIKey.Reveal())
 		h.Set("Api-Username", c.APIUsername)
 	}
-	resp, err := c.fetch.Get(ctx, httpfetch.Request{URL: u.String(), Header: h})
+	resp, err := f.Get(ctx, httpfetch.Request{URL: u.String(), Header: h})
 	if err != nil {
 		return err
 	}
@@ -219,7 +304,8 @@ func (c *Collector) get(ctx context.Context, path string, q url.Values, v any) e
 }
 
 // Collect implements collectors.Collector. A poll reads the category names (once a day), the
-// new posts from /posts.json, the topic list for participation and one search per term. The
+// new posts from /posts.json, the topic list for participation, the searches the host's search
+// budget allows (round-robin across polls) and the followed topics the stream does not bring. The
 // poll fails when /posts.json fails; a failing topic list or search is reported through
 // sink.Error and retried next time.
 func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
@@ -236,8 +322,15 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		if c.Search {
 			terms = len(c.terms())
 		}
+		// One page of posts, the latest topics, at most a minute's searches (the budget is
+		// shared by the host's instances) and the topic reads allowed.
+		searches := min(len(c.searches()), c.SearchPerMinute)
+		if !c.Search {
+			searches = 0
+		}
 		c.logger.Info("following a Discourse forum", "forum", c.InstanceName(), "search_terms", terms,
-			"requests_per_hour_min", int(float64(2+terms)*float64(time.Hour)/float64(c.Every.D())))
+			"follow_brands", len(c.brandNames), "requests_per_hour_typical",
+			int(float64(2+searches+c.FollowRequests)*float64(time.Hour)/float64(c.Every.D())))
 	}
 	if err := c.loadCategories(ctx); err != nil {
 		if len(c.Categories) > 0 || ctx.Err() != nil || collectors.IsRateLimited(err) {
@@ -257,26 +350,99 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		sink.Error(fmt.Errorf("discourse: %s: latest topics: %w", c.InstanceName(), err))
 		c.logger.Warn("could not read the latest topics; participation waits for the next poll", "error", err)
 	}
-	if !c.Search {
-		return nil
+	if c.Search {
+		if err := c.searchAll(ctx, sink, emitted); err != nil {
+			return fmt.Errorf("discourse: poll %s: %w", c.InstanceName(), err)
+		}
 	}
-	terms := c.terms()
+	if err := c.pollFollows(ctx, sink, emitted); err != nil {
+		return fmt.Errorf("discourse: poll %s: %w", c.InstanceName(), err)
+	}
+	return nil
+}
+
+// searches returns the searches a poll runs: each term alone, or SearchCombine terms joined
+// with OR. Terms with spaces are quoted as phrases.
+func (c *Collector) searches() []string {
+	var out, group []string
+	for _, t := range c.terms() {
+		if strings.ContainsAny(t, " \t") {
+			t = `"` + strings.ReplaceAll(t, `"`, "") + `"`
+		}
+		group = append(group, t)
+		if len(group) == c.SearchCombine {
+			out, group = append(out, strings.Join(group, " OR ")), nil
+		}
+	}
+	if len(group) > 0 {
+		out = append(out, strings.Join(group, " OR "))
+	}
+	return out
+}
+
+// termKey is the key of a search's cursor in state.Terms: the term itself for a single term
+// (a phrase without its quotes, as earlier versions kept it), the query for combined terms.
+func termKey(q string) string {
+	if !strings.Contains(q, " OR ") {
+		return strings.Trim(q, `"`)
+	}
+	return q
+}
+
+// searchAll runs the searches in turn, starting after the one the last poll ran last, as long
+// as the host's search budget allows. A refused search (429) ends the poll's searches and is
+// first next time; other failures go to sink.Error and the next search runs. It returns only
+// ctx's error.
+func (c *Collector) searchAll(ctx context.Context, sink collectors.Sink, emitted map[string]bool) error {
+	all := c.searches()
+	keys := make([]string, len(all))
+	for i, q := range all {
+		keys[i] = termKey(q)
+	}
 	for k := range c.state.Terms {
-		if !slices.Contains(terms, k) {
+		if !slices.Contains(keys, k) {
 			delete(c.state.Terms, k)
 		}
 	}
-	for _, term := range terms {
-		if err := c.pollSearch(ctx, term, sink, emitted); err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("discourse: poll %s: %w", c.InstanceName(), ctx.Err())
-			}
-			sink.Error(fmt.Errorf("discourse: %s: search %q: %w", c.InstanceName(), term, err))
-			c.logger.Warn("search failed; its cursor stays put", "term", term, "error", err)
+	if len(all) == 0 {
+		return nil
+	}
+	start := 0
+	if i := slices.Index(all, c.state.SearchLast); i >= 0 {
+		start = i + 1
+	}
+	ran := 0
+	for i := range all {
+		q := all[(start+i)%len(all)]
+		wait, ok := c.pace.reserveSearch(c.now(), c.Spacing.D(), c.SearchPerSecond, c.SearchPerMinute)
+		if !ok {
+			c.logger.Debug("search budget spent; the other terms go first next poll", "forum", c.InstanceName(),
+				"searched", ran, "waiting", len(all)-ran)
+			break
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+		err := c.pollSearch(ctx, q, sink, emitted)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			sink.Error(fmt.Errorf("discourse: %s: search %q: %w", c.InstanceName(), q, err))
 			if collectors.IsRateLimited(err) {
+				d, ok := collectors.RetryAfter(err)
+				if !ok {
+					d = searchWindow
+				}
+				c.pace.refuse(c.now().Add(d))
+				c.logger.Warn("the forum refused a search; searches pause and this term goes first next poll",
+					"term", q, "retry_delay_seconds", int(d.Seconds()), "error", err)
 				break
 			}
+			c.logger.Warn("search failed; its cursor stays put", "term", q, "error", err)
 		}
+		c.state.SearchLast = q
+		ran++
 	}
 	return nil
 }
@@ -383,6 +549,31 @@ type post struct {
 	UserDeleted       bool    `json:"user_deleted"`
 	Score             float64 `json:"score"`
 	LikeCount         int     `json:"like_count"`
+	ActionsSummary    actions `json:"actions_summary"`
+}
+
+// likeAction is the post action type of a like in actions_summary.
+const likeAction = 2
+
+// actions is a post's actions_summary: counts per post action type. /posts.json and topic
+// posts carry likes only here (like_count is absent or 0), so likes reads both.
+type actions []struct {
+	ID    int `json:"id"`
+	Count int `json:"count"`
+}
+
+// likes returns the post's like count: like_count when the forum sends it, else the count of
+// action 2 in actions_summary.
+func likes(likeCount int, a actions) int {
+	if likeCount > 0 {
+		return likeCount
+	}
+	for _, x := range a {
+		if x.ID == likeAction {
+			return max(x.Count, 0)
+		}
+	}
+	return 0
 }
 
 // pollPosts reads /posts.json from the newest post back to the cursor (or the backfill bound),
@@ -390,7 +581,7 @@ type post struct {
 func (c *Collector) pollPosts(ctx context.Context, sink collectors.Sink, emitted map[string]bool) error {
 	cold := c.state.Posts == 0 && len(c.state.Covered) == 0
 	cutoff := c.now().Add(-c.Backfill.D())
-	var fresh []collectors.Mention
+	var fresh []item
 	newest, oldest := c.state.Posts, int64(0)
 	reached := false
 	before := int64(0)
@@ -442,7 +633,8 @@ func (c *Collector) pollPosts(ctx context.Context, sink collectors.Sink, emitted
 					sink.Error(fmt.Errorf("discourse: %s: %w", c.InstanceName(), err))
 					continue
 				}
-				fresh = append(fresh, m)
+				fresh = append(fresh, item{m: m, created: created, topic: p.TopicID, number: p.PostNumber,
+					title: feedreader.HTMLToText(p.TopicTitle), slug: p.TopicSlug, category: p.CategoryID})
 			}
 		}
 		if reached || minID == 0 {
@@ -455,9 +647,8 @@ func (c *Collector) pollPosts(ctx context.Context, sink collectors.Sink, emitted
 			"forum", c.InstanceName(), "pages", pages)
 	}
 	slices.Reverse(fresh)
-	for _, m := range fresh {
-		emitted[m.ID] = true
-		sink.Add(m)
+	for _, it := range fresh {
+		c.hand(sink, it, emitted, true)
 	}
 	if newest > c.state.Posts {
 		from := oldest
@@ -512,7 +703,7 @@ func (c *Collector) postMention(p post, created time.Time) (collectors.Mention, 
 	}
 	m := collectors.Mention{
 		ID: c.postID(p.ID), Source: Name, Community: c.community(p.CategoryID), Author: p.Username,
-		Text: text, ThreadID: c.threadID(p.TopicID), CreatedAt: created, Score: p.LikeCount,
+		Text: text, ThreadID: c.threadID(p.TopicID), CreatedAt: created, Score: likes(p.LikeCount, p.ActionsSummary),
 		URL: c.topicURL(p.TopicSlug, p.TopicID, p.PostNumber),
 	}
 	if p.PostNumber <= 1 {
@@ -605,12 +796,11 @@ type searchResult struct {
 // gaps, older than its first poll, or in forums whose /posts.json omits them. Search returns a
 // blurb, not the whole post.
 func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors.Sink, emitted map[string]bool) error {
-	q := term
-	if strings.ContainsAny(q, " \t") {
-		q = `"` + strings.ReplaceAll(q, `"`, "") + `"`
-	}
+	// A refused search is not retried within the poll: the pacer holds searches back instead.
+	f := *c.fetch
+	f.MaxRetries = -1
 	var r searchResult
-	if err := c.get(ctx, "/search.json", url.Values{"q": {q + " order:latest"}}, &r); err != nil {
+	if err := c.fetchJSON(ctx, &f, "/search.json", url.Values{"q": {term + " order:latest"}}, &r); err != nil {
 		return err
 	}
 	topics := map[int64]int{}
@@ -620,10 +810,10 @@ func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors
 	if c.state.Terms == nil {
 		c.state.Terms = map[string]int64{}
 	}
-	high, seenBefore := c.state.Terms[term]
+	high, seenBefore := c.state.Terms[termKey(term)]
 	cutoff := c.now().Add(-c.Backfill.D())
 	newest := high
-	var fresh []collectors.Mention
+	var fresh []item
 	for _, p := range r.Posts {
 		newest = max(newest, p.ID)
 		created := parseTime(p.CreatedAt)
@@ -651,13 +841,13 @@ func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors
 		if emitted[m.ID] || m.Validate() != nil {
 			continue
 		}
-		emitted[m.ID] = true
-		fresh = append(fresh, m)
+		fresh = append(fresh, item{m: m, created: created, topic: p.TopicID, number: p.PostNumber,
+			title: feedreader.HTMLToText(t.Title), slug: t.Slug, category: t.CategoryID})
 	}
 	slices.Reverse(fresh)
-	for _, m := range fresh {
-		sink.Add(m)
+	for _, it := range fresh {
+		c.hand(sink, it, emitted, false)
 	}
-	c.state.Terms[term] = newest
+	c.state.Terms[termKey(term)] = newest
 	return nil
 }

@@ -108,3 +108,54 @@ def search(ps):
 dump("search_workflow_t0.json", search([h for h in hits if h["id"] <= P[5]["id"]]))
 dump("search_workflow_t1.json", search(hits))
 print("posts", P[0]["id"], P[-1]["id"], "search", [h["id"] for h in hits])
+
+# A followed topic: /search.json?q=stackstorm order:latest finds the first post of "Workflow
+# variable comparison" (topic 1741, which names StackStorm), and /t/1741/posts.json?post_number=1&asc=true
+# returns its 10 replies (8 of which do not name StackStorm), from the topic's own feed
+# t/workflow-variable-comparison/1741.rss. Topic feeds carry no post ids: the ids are made up
+# (4290 + post number), below the stream's, as posts of June 2021 would be.
+tf = os.path.join(forum, "t/workflow-variable-comparison/1741.rss")
+ch = ET.parse(tf).getroot().find("channel")
+tposts = []
+for item in ch.iter("item"):
+    num = int(item.find("link").text.rstrip("/").rsplit("/", 1)[1])
+    creator = (item.find(DC + "creator").text or "").strip()
+    when = parsedate_to_datetime(item.find("pubDate").text).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    tposts.append({
+        "id": 4290 + num, "name": None, "username": creator.split()[0].lstrip("@"),
+        "avatar_template": "/letter_avatar_proxy/v4/letter/x/000000/{size}.png", "created_at": when,
+        "cooked": (item.find("description").text or "").strip(), "post_number": num, "post_type": 1,
+        "updated_at": when, "reply_count": 0, "reply_to_post_number": None if num <= 2 else num - 1,
+        "quote_count": 0, "reads": 1, "score": 0, "yours": False, "topic_id": 1741,
+        "topic_slug": "workflow-variable-comparison", "display_username": None, "version": 1,
+        "actions_summary": [{"id": 2, "count": num % 3}], "user_id": 0, "hidden": False, "trust_level": 1,
+        "deleted_at": None, "user_deleted": False,
+    })
+tposts.sort(key=lambda p: p["post_number"])
+dump("topic_1741_posts_after_1.json", {"post_stream": {"posts": tposts[1:]}, "id": 1741})
+first = dict(tposts[0], topic_title=ch.find("title").text, topic_slug="workflow-variable-comparison", category_id=name_id["Workflows"])
+dump("search_stackstorm_t1741.json", search([first]))
+
+# Replies in a topic whose title names StackStorm and whose own text does not: posts 3-7 and 9
+# of "Issue while calling first task in workflow in stackstorm v3.1.0" (topic 1325), from
+# t/issue-while-calling-first-task-in-workflow-in-stackstorm-v3-1-0/1325.rss, as a /posts.json
+# page. Post ids are made up (4200 + post number); the category is Workflows.
+tf = os.path.join(forum, "t/issue-while-calling-first-task-in-workflow-in-stackstorm-v3-1-0/1325.rss")
+ch = ET.parse(tf).getroot().find("channel")
+rposts = []
+for item in ch.iter("item"):
+    num = int(item.find("link").text.rstrip("/").rsplit("/", 1)[1])
+    if num not in (3, 4, 5, 6, 7, 9):
+        continue
+    creator = (item.find(DC + "creator").text or "").strip()
+    when = parsedate_to_datetime(item.find("pubDate").text).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    rposts.append({
+        "id": 4200 + num, "username": creator.split()[0].lstrip("@"), "created_at": when,
+        "cooked": (item.find("description").text or "").strip(), "post_number": num, "post_type": 1,
+        "reply_to_post_number": num - 1, "topic_id": 1325,
+        "topic_slug": "issue-while-calling-first-task-in-workflow-in-stackstorm-v3-1-0",
+        "topic_title": ch.find("title").text, "category_id": name_id["Workflows"], "hidden": False,
+        "deleted_at": None, "user_deleted": False, "actions_summary": [],
+    })
+rposts.sort(key=lambda p: p["id"], reverse=True)
+dump("posts_topic_1325_replies.json", {"latest_posts": rposts})
