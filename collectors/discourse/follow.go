@@ -115,9 +115,12 @@ func (c *Collector) hand(sink collectors.Sink, it item, emitted map[string]bool,
 	f := c.state.Follow[it.topic]
 	if c.Follow && f != nil && it.number > f.From && !it.created.After(f.Until) && f.Replies < c.FollowReplies {
 		f.Replies++
-		if cs, ok := sink.(ContextSink); ok {
+		switch cs := sink.(type) {
+		case ContextSink:
 			cs.AddInContext(it.m, slices.Clone(f.Brands), f.Title)
-		} else {
+		case collectors.ContextSink: // the agent's sink: the reply keeps the brands, not the title
+			cs.AddInContext(it.m, slices.Clone(f.Brands))
+		default:
 			sink.Add(it.m)
 		}
 	} else {
