@@ -195,6 +195,9 @@ func runOnce(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	pollErr := app.agent.RunOnce(ctx)
+	// Deletion rechecks that are due run after the poll, so its requests come first in the
+	// source's budget.
+	rechecks := app.recheckDeletionsOnce(ctx)
 	after, err := app.db.Counts(ctx)
 	if err != nil {
 		return err
@@ -207,6 +210,9 @@ func runOnce(ctx context.Context, m *Main, args []string) error {
 	for _, b := range cfg.Brands {
 		k := "brand:" + b.Name
 		fmt.Fprintf(m.Stdout, "  %-20s +%d (%d in store)\n", b.Name, after[k]-before[k], after[k])
+	}
+	for _, l := range rechecks {
+		fmt.Fprintln(m.Stdout, l)
 	}
 	if pollErr != nil {
 		return fmt.Errorf("some sources failed (the others were stored): %w", pollErr)
