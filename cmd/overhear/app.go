@@ -201,14 +201,14 @@ func (a *App) process(ctx context.Context, items []oc.Mention, extra []storage.P
 	if err != nil {
 		return nil, 0, err
 	}
-	batch := storage.Batch{Results: results, Participation: participation, StateKey: stateKey, State: state}
+	batch := storage.Batch{Results: results, Participation: participation, StateKey: stateKey, State: state, Origin: stateKey}
 	var added []analysis.Result
 	if hasQuestions(results) {
 		// Questions get cluster ids before the commit, and the clusterer's state is committed
 		// with them. Mentions already stored keep the ids they got the first time.
 		a.clusterMu.Lock()
 		defer a.clusterMu.Unlock()
-		fresh, err := a.db.Missing(ctx, results)
+		fresh, err := a.db.Missing(ctx, results, stateKey)
 		if err != nil {
 			return nil, 0, err
 		}
