@@ -17,10 +17,10 @@ import (
 // as the same mention and neither stored nor counted, also after a restart.
 //
 // An entry's value is uvarint len(time key) ‖ time key ‖ origin. The origin is the collector
-// instance that stored it (Batch.Origin): entries of one feed that share a link but have
-// different ids are different entries by that feed's own word, so the index only merges
-// arrivals from different origins. An empty origin (ingest, the demo, entries indexed by the
-// migration) is different from every origin, itself included.
+// instance that stored it (Batch.Origin; empty for ingest and the demo): entries of one feed
+// that share a link but have different ids are different entries by that feed's own word, and
+// so are the lines of an import, so the index only merges arrivals from different origins.
+// Entries indexed by the migration have the origin migratedOrigin, which no batch has.
 
 // urlEntry encodes an index value.
 func urlEntry(key []byte, origin string) []byte {
@@ -55,7 +55,7 @@ func duplicateURL(urls, mentions *bolt.Bucket, r *analysis.Result, origin string
 	if !ok || mentions.Get(key) == nil {
 		return canon, false // stale (the mention was pruned or deleted): the new arrival takes over
 	}
-	if origin != "" && o == origin {
+	if o == origin {
 		src, id, err := splitTimeKey(key)
 		// The same origin with another id: another entry that shares a link.
 		if err == nil && (src != r.Source || id != r.ID) {
@@ -80,6 +80,10 @@ func unindexURL(urls *bolt.Bucket, r *analysis.Result, key []byte) error {
 	return nil
 }
 
+// migratedOrigin is the origin of the entries the migration indexed: their instance is not
+// known, and it is none of the collector instances' keys (source names are single words).
+const migratedOrigin = "(migrated)"
+
 // indexURLs is the migration to schema version 3: it indexes the canonical URLs of the stored
 // mentions, oldest first, so the first arrival of each item keeps its URL.
 func indexURLs(tx *bolt.Tx) error {
@@ -100,6 +104,6 @@ func indexURLs(tx *bolt.Tx) error {
 		if c == "" || urls.Get([]byte(c)) != nil {
 			return nil
 		}
-		return urls.Put([]byte(c), urlEntry(copyBytes(k), ""))
+		return urls.Put([]byte(c), urlEntry(copyBytes(k), migratedOrigin))
 	})
 }

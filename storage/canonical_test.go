@@ -79,6 +79,16 @@ func TestCommitKeepsOneFeedsEntriesThatShareALink(t *testing.T) {
 	if added, _ := db.Commit(ctx, Batch{Results: []analysis.Result{d}, Origin: "rss/aggregator"}); len(added) != 0 {
 		t.Errorf("the same link through another feed was stored again")
 	}
+	// Lines of an import (empty origin) are one origin too; a collector's copy is merged.
+	i1 := withURL(result("import", "line-1", t0), "https://blog.example.org/post")
+	i2 := withURL(result("import", "line-2", t0), "https://blog.example.org/post/")
+	if added, _ := db.Commit(ctx, Batch{Results: []analysis.Result{i1, i2}}); len(added) != 2 {
+		t.Errorf("two imported lines with one link: added %d, want 2", len(added))
+	}
+	f := withURL(result("rss", "https://blog.example.org/post", t0), "https://blog.example.org/post")
+	if added, _ := db.Commit(ctx, Batch{Results: []analysis.Result{f}, Origin: "rss/blog"}); len(added) != 0 {
+		t.Errorf("the blog's feed stored an imported post again")
+	}
 }
 
 // TestPruneAndDeleteFreeTheCanonicalURL: once the stored copy is gone (retention, or deleted

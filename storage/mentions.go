@@ -31,7 +31,7 @@ type Batch struct {
 	State    []byte
 	// Origin names where the results came from (the collector instance; empty for ingest):
 	// a result whose canonical URL is stored from another origin is the same mention arriving
-	// again, and is skipped (canonical.go).
+	// again, and is skipped (canonical.go); results of one origin with different ids are not.
 	Origin string
 	// KV entries are written as given (e.g. the question clusterer's state); a nil value
 	// deletes the key.
