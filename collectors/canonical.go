@@ -2,7 +2,6 @@ package collectors
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -38,7 +37,10 @@ func CanonicalURL(raw string) string {
 	}
 	host = strings.TrimPrefix(host, "www.")
 	path := strings.TrimRight(u.EscapedPath(), "/")
-	query := u.Query()
+	var query url.Values // parsed only when there is a query: most item URLs have none
+	if u.RawQuery != "" {
+		query = u.Query()
+	}
 	switch {
 	case host == "news.ycombinator.com" && path == "/item":
 		query = url.Values{"id": query["id"]}
@@ -46,18 +48,20 @@ func CanonicalURL(raw string) string {
 		host, path, query = "reddit.com", "/comments"+strings.ToLower(path), nil
 	case host == "reddit.com" || strings.HasSuffix(host, ".reddit.com"):
 		host = "reddit.com"
-		if m := redditPermalink.FindStringSubmatch(path); m != nil {
-			path = "/comments/" + strings.ToLower(m[1])
-			if m[2] != "" {
-				path += "/_/" + strings.ToLower(m[2])
+		if post, comment, ok := redditPermalink(path); ok {
+			path = "/comments/" + strings.ToLower(post)
+			if comment != "" {
+				path += "/_/" + strings.ToLower(comment)
 			}
 			query = nil
 		}
 	default:
-		if m := discourseTopic.FindStringSubmatch(path); m != nil {
-			path = m[1] + "/t/" + m[2]
-			if m[3] != "" && m[3] != "1" {
-				path += "/" + m[3]
+		if i := strings.LastIndex(path, "/t/"); i >= 0 {
+			if topic, n, ok := discourseTopic(path[i+3:]); ok {
+				path = path[:i] + "/t/" + topic
+				if n != "" && n != "1" {
+					path += "/" + n
+				}
 			}
 		}
 	}
@@ -66,23 +70,70 @@ func CanonicalURL(raw string) string {
 			delete(query, k)
 		}
 	}
-	out := "https://" + host
+	var b strings.Builder
+	b.Grow(len(raw))
+	b.WriteString("https://")
+	b.WriteString(host)
 	if port != "" {
-		out += ":" + port
+		b.WriteString(":" + port)
 	}
-	out += path
-	if q := query.Encode(); q != "" { // Encode sorts by key
-		out += "?" + q
+	b.WriteString(path)
+	if len(query) > 0 {
+		if q := query.Encode(); q != "" { // Encode sorts by key
+			b.WriteString("?" + q)
+		}
 	}
-	return out
+	return b.String()
 }
 
-var (
-	// redditPermalink is /r/<sub>/comments/<post>[/<slug>[/<comment>]] or /comments/<post>…
-	redditPermalink = regexp.MustCompile(`^(?:/r/[^/]+)?/comments/([A-Za-z0-9]+)(?:/[^/]*(?:/([A-Za-z0-9]+))?)?$`)
-	// discourseTopic is [<prefix>]/t/<slug>/<topic id>[/<post number>].
-	discourseTopic = regexp.MustCompile(`^(.*?)/t/[^/]+/([0-9]+)(?:/([0-9]+))?$`)
-)
+// redditPermalink splits /r/<sub>/comments/<post>[/<slug>[/<comment>]] (or the same without
+// /r/<sub>) into the post and comment ids.
+func redditPermalink(path string) (post, comment string, ok bool) {
+	p := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(p) >= 2 && p[0] == "r" {
+		p = p[2:]
+	}
+	if len(p) < 2 || len(p) > 4 || p[0] != "comments" || !alnum(p[1]) {
+		return "", "", false
+	}
+	if len(p) == 4 {
+		if !alnum(p[3]) {
+			return "", "", false
+		}
+		comment = p[3]
+	}
+	return p[1], comment, true
+}
+
+// discourseTopic splits <slug>/<topic id>[/<post number>], what follows a Discourse URL's /t/.
+func discourseTopic(rest string) (topic, n string, ok bool) {
+	p := strings.Split(rest, "/")
+	if len(p) < 2 || len(p) > 3 || p[0] == "" || !digits(p[1]) || (len(p) == 3 && !digits(p[2])) {
+		return "", "", false
+	}
+	if len(p) == 3 {
+		n = p[2]
+	}
+	return p[1], n, true
+}
+
+func alnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; !('a' <= c && c <= 'z') && !('0' <= s[i] && s[i] <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // trackingParam reports query parameters that only say how a link was shared.
 func trackingParam(k string) bool {

@@ -40,13 +40,14 @@ func parseURLEntry(v []byte) (key []byte, origin string, ok bool) {
 
 // duplicateURL reports whether r is another arrival of a stored mention: its canonical URL is
 // indexed, the mention indexed under it is still stored, and it came through another origin.
-// It returns r's canonical URL ("" when r has none) for the caller to index.
-func duplicateURL(urls, mentions *bolt.Bucket, r *analysis.Result, origin string) (canon []byte, dup bool) {
+// When r is not a duplicate, index is r's canonical URL if the caller should index r under it
+// (no live entry has it), else nil: the first arrival keeps the entry.
+func duplicateURL(urls, mentions *bolt.Bucket, r *analysis.Result, origin string) (index []byte, dup bool) {
 	c := r.Mention.CanonicalKey()
 	if c == "" {
 		return nil, false
 	}
-	canon = []byte(c)
+	canon := []byte(c)
 	v := urls.Get(canon)
 	if v == nil {
 		return canon, false
@@ -55,14 +56,19 @@ func duplicateURL(urls, mentions *bolt.Bucket, r *analysis.Result, origin string
 	if !ok || mentions.Get(key) == nil {
 		return canon, false // stale (the mention was pruned or deleted): the new arrival takes over
 	}
-	if o == origin {
-		src, id, err := splitTimeKey(key)
-		// The same origin with another id: another entry that shares a link.
-		if err == nil && (src != r.Source || id != r.ID) {
-			return canon, false
-		}
+	if o == origin && !keyOf(key, r.Source, r.ID) {
+		return nil, false // the same origin with another id: another entry that shares a link
 	}
-	return canon, true
+	return nil, true
+}
+
+// keyOf reports whether the time key k is of the mention (source, id), without allocating.
+func keyOf(k []byte, source, id string) bool {
+	if len(k) != 8+len(source)+1+len(id) {
+		return false
+	}
+	k = k[8:]
+	return string(k[:len(source)]) == source && k[len(source)] == 0 && string(k[len(source)+1:]) == id
 }
 
 // unindexURL removes r's canonical-URL entry when it points at key (and not at another
