@@ -69,7 +69,7 @@ sources:
 		return out.String()
 	}
 	out := once()
-	if !strings.Contains(out, "deletion recheck reddit: 5 checked, 4 purged") {
+	if !strings.Contains(out, "0 new mentions stored (1 in store)") || !strings.Contains(out, "deletion recheck reddit: 5 checked, 4 purged") {
 		t.Errorf("once printed %q, want the recheck's summary", out)
 	}
 	if n := countMentions(t, cfg); n != 1 {
