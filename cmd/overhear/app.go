@@ -290,19 +290,34 @@ const recheckKeyPrefix = "deletion_recheck/"
 // even when the source is slow; the collector's own request budget bounds it too.
 const onceRecheckTimeout = 2 * time.Minute
 
-// recheckDue reports whether an instance's deletion recheck is due: never run, or last run at
-// least its interval ago (a last time in the future, from a clock set back, counts as due).
-func (a *App) recheckDue(ctx context.Context, in *agent.Instance, dc oc.DeletionChecker) (bool, error) {
+// recheckWait returns how long until an instance's deletion recheck is due (0: due now), and
+// whether one was ever recorded. A last time in the future (a clock set back) counts as due.
+func (a *App) recheckWait(ctx context.Context, in *agent.Instance, dc oc.DeletionChecker) (wait time.Duration, recorded bool, err error) {
 	v, err := a.db.Get(ctx, recheckKeyPrefix+in.Key())
 	if err != nil || v == nil {
-		return v == nil, err
+		return 0, false, err
 	}
 	last, perr := strconv.ParseInt(string(v), 10, 64)
 	if perr != nil {
-		return true, nil
+		return 0, false, nil
 	}
 	since := a.now().Sub(time.Unix(last, 0))
-	return since < 0 || since >= dc.RecheckInterval(), nil
+	if since < 0 || since >= dc.RecheckInterval() {
+		return 0, true, nil
+	}
+	return dc.RecheckInterval() - since, true, nil
+}
+
+// firstRecheckDelay is how long serve waits before an instance's first deletion recheck: until
+// it is due by the time recorded in the store, but at least a minute (the first polls go
+// first), or one interval when none was recorded. Without the record, a serve restarted more
+// often than every recheck_every would never recheck.
+func (a *App) firstRecheckDelay(ctx context.Context, in *agent.Instance, dc oc.DeletionChecker) time.Duration {
+	wait, recorded, err := a.recheckWait(ctx, in, dc)
+	if err != nil || !recorded {
+		return dc.RecheckInterval()
+	}
+	return max(wait, time.Minute)
 }
 
 // recheckDeletions purges stored mentions that a source reports deleted or removed, as
@@ -361,12 +376,12 @@ func (a *App) recheckDeletionsOnce(ctx context.Context) []string {
 		if !ok || dc.RecheckInterval() <= 0 {
 			continue
 		}
-		due, err := a.recheckDue(ctx, in, dc)
+		wait, _, err := a.recheckWait(ctx, in, dc)
 		if err != nil {
 			a.logger.Warn("deletion recheck: read the last time", "collector", in.Key(), "error", err)
 			continue
 		}
-		if !due {
+		if wait > 0 {
 			continue
 		}
 		rctx, cancel := context.WithTimeout(ctx, onceRecheckTimeout)

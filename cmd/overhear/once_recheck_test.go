@@ -1,15 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/overhear/overhear/collectors"
 	"github.com/overhear/overhear/collectors/collectortest"
 )
 
@@ -85,7 +86,18 @@ sources:
 	if n := reddit.Count("/api/info"); n != 1 {
 		t.Errorf("%d /api/info requests after the second once, want 1", n)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "overhear.db")); err != nil {
-		t.Fatal(err)
+	// serve after a restart waits only until the recheck is due by the stored time (at least
+	// a minute), not a whole recheck_every from its own start.
+	var logs bytes.Buffer
+	app := openTestApp(t, cfg, &logs)
+	defer app.Close()
+	inst := app.agent.Instances()[0]
+	dc := inst.Collector.(collectors.DeletionChecker)
+	if d := app.firstRecheckDelay(context.Background(), inst, dc); d < 5*time.Hour || d > 6*time.Hour {
+		t.Errorf("first recheck just after one: in %v, want about 6h", d)
+	}
+	app.now = func() time.Time { return time.Now().Add(7 * time.Hour) }
+	if d := app.firstRecheckDelay(context.Background(), inst, dc); d != time.Minute {
+		t.Errorf("first recheck when overdue: in %v, want 1m", d)
 	}
 }
