@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -25,7 +26,17 @@ type termRef struct {
 	query  int32
 	global int32    // global term number
 	words  []string // whole term; len > 1 for phrases
+	// inHosts is set when the term also matches a label or suffix of a host name
+	// ("github" in "gist.github.com"): single words written without quotes.
+	inHosts bool
 }
+
+// How a text word was found: as written, as an alternate form, or as a form of a host name.
+const (
+	formWord uint8 = iota
+	formAlternate
+	formHost
+)
 
 // Match is one query that matched a text.
 type Match struct {
@@ -44,6 +55,7 @@ type matchScratch struct {
 	lower    []byte // the text, ASCII lower-cased
 	tokens   []token
 	alts     []string
+	hosts    []hostForm
 	hitGen   []uint32
 	queryGen []uint32
 	gen      uint32
@@ -65,7 +77,8 @@ func NewMatcher(queries []*Query) *Matcher {
 			continue
 		}
 		for ti, t := range q.terms {
-			ref := termRef{query: int32(qi), global: int32(m.nTerms + ti), words: t.words}
+			ref := termRef{query: int32(qi), global: int32(m.nTerms + ti), words: t.words,
+				inHosts: len(t.words) == 1 && !t.quoted}
 			w := t.words[0]
 			m.first[w] = append(m.first[w], ref)
 			m.starts[w[0]] |= startBit(w)
@@ -100,13 +113,26 @@ func (m *Matcher) Match(text string) []Match {
 	// words, where it would allocate for each capitalised one.
 	s.tokens = tokenize(lowerASCII(text, &s.lower), s.tokens[:0])
 	for i, tok := range s.tokens {
-		m.lookup(s, tok.text, i, tok.start, tok.end, false)
+		m.lookup(s, tok.text, i, tok.start, tok.end, formWord)
 		if !tok.joined {
 			continue // no alternates
 		}
 		s.alts = alternates(tok.text, s.alts[:0])
 		for _, a := range s.alts {
-			m.lookup(s, a, i, tok.start, tok.end, true)
+			m.lookup(s, a, i, tok.start, tok.end, formAlternate)
+		}
+		if strings.IndexByte(tok.text, '.') > 0 && isHost(text, tok) {
+			// Offsets within the folded word are offsets in the text unless folding
+			// changed its length; then the whole word is the span.
+			exact := len(tok.text) == tok.end-tok.start
+			s.hosts = hostForms(tok.text, s.hosts[:0])
+			for _, h := range s.hosts {
+				start, end := tok.start, tok.end
+				if exact {
+					start, end = tok.start+h.start, tok.start+h.end
+				}
+				m.lookup(s, h.text, i, start, end, formHost)
+			}
 		}
 	}
 	if len(s.cands) == 0 {
@@ -144,15 +170,19 @@ func (m *Matcher) Match(text string) []Match {
 }
 
 // lookup records the terms starting with word at token i. Alternate forms (possessive stems,
-// compound parts) only match single-word terms.
-func (m *Matcher) lookup(s *matchScratch, word string, i, start, end int, alternate bool) {
+// compound parts) only match single-word terms; forms of a host name only match the terms
+// that allow it (termRef.inHosts).
+func (m *Matcher) lookup(s *matchScratch, word string, i, start, end int, form uint8) {
 	if word == "" || m.starts[word[0]]&startBit(word) == 0 {
 		return
 	}
 	for _, ref := range m.first[word] {
+		if form == formHost && !ref.inHosts {
+			continue
+		}
 		last := i + len(ref.words) - 1
 		if len(ref.words) > 1 {
-			if alternate || last >= len(s.tokens) {
+			if form != formWord || last >= len(s.tokens) {
 				continue
 			}
 			ok := true

@@ -22,6 +22,9 @@ type Query struct {
 type queryTerm struct {
 	words []string
 	text  string // as written, for messages
+	// quoted is set for a term written in quotes: the exact word or phrase, never a label
+	// of a host name (domains.go).
+	quoted bool
 }
 
 type queryOp uint8
@@ -392,7 +395,7 @@ func (p *queryParser) parsePrimary() (*queryNode, error) {
 			}
 			return nil, &QueryError{Column: l.col, Msg: fmt.Sprintf("%s %q has no letters or digits", what, l.text)}
 		}
-		t := queryTerm{text: l.text}
+		t := queryTerm{text: l.text, quoted: l.kind == lexPhrase}
 		for _, w := range words {
 			t.words = append(t.words, w.text)
 		}

@@ -1,12 +1,13 @@
 // Package storage keeps Overhear's data in one bbolt file. It owns bbolt completely: no other
 // package imports go.etcd.io/bbolt.
 //
-// Schema (version 2):
+// Schema (version 3):
 //
 //	v1/
 //	  meta/version                      → uint64 BE schema version
 //	  mentions/<time key>               → analysis.Result, binary (codec.go; JSON if written by version 1)
 //	  mention_ids/<source>\x00<id>      → <time key>              (dedup by source and id)
+//	  mention_urls/<canonical url>      → uvarint len ‖ <time key> ‖ origin (same item through another source; canonical.go)
 //	  brands/<brand>/<time key>         → ""                      (time-ordered index per brand)
 //	  topics/<topic>/<time key>         → ""                      (time-ordered index per topic)
 //	  threads/<source>\x00<thread id>   → threadEntry JSON        (brands whose accounts posted there)
@@ -30,13 +31,17 @@ import (
 // tree is unchanged and version 1's JSON values stay readable, so the migration rewrites
 // nothing: it only marks the file, so that an older overhear refuses it instead of failing to
 // decode the new values.
-const SchemaVersion = 2
+//
+// Version 3 adds v1/mention_urls, the canonical-URL index of the stored mentions; the
+// migration builds it from the mentions already stored.
+const SchemaVersion = 3
 
 var (
 	bucketV1             = []byte("v1")
 	bucketMeta           = []byte("meta")
 	bucketMentions       = []byte("mentions")
 	bucketMentionIDs     = []byte("mention_ids")
+	bucketMentionURLs    = []byte("mention_urls")
 	bucketBrands         = []byte("brands")
 	bucketTopics         = []byte("topics")
 	bucketThreads        = []byte("threads")
@@ -48,7 +53,7 @@ var (
 
 	keyVersion = []byte("version")
 
-	allBuckets = [][]byte{bucketMeta, bucketMentions, bucketMentionIDs, bucketBrands, bucketTopics,
+	allBuckets = [][]byte{bucketMeta, bucketMentions, bucketMentionIDs, bucketMentionURLs, bucketBrands, bucketTopics,
 		bucketThreads, bucketCounts, bucketCollectorState, bucketKV, bucketOutbox, bucketNotifyLog}
 )
 
@@ -101,4 +106,5 @@ var migrations = map[uint64]func(tx *bolt.Tx) error{
 		return nil
 	},
 	1: func(*bolt.Tx) error { return nil },
+	2: indexURLs,
 }

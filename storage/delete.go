@@ -82,6 +82,10 @@ func (db *DB) DeleteMentions(ctx context.Context, source string, ids []string) (
 			if err != nil {
 				return err
 			}
+			urls, err := mustBucket(tx, bucketMentionURLs)
+			if err != nil {
+				return err
+			}
 			// Collect first, then delete.
 			type victim struct {
 				idk, key []byte
@@ -122,6 +126,9 @@ func (db *DB) DeleteMentions(ctx context.Context, source string, ids []string) (
 					}
 				}
 				if err := idx.Delete(vc.idk); err != nil {
+					return err
+				}
+				if err := unindexURL(urls, &vc.r, vc.key); err != nil {
 					return err
 				}
 				for _, b := range vc.r.Brands {

@@ -29,6 +29,10 @@ type Batch struct {
 	// StateKey and State, when StateKey is set, replace the collector state stored under the key.
 	StateKey string
 	State    []byte
+	// Origin names where the results came from (the collector instance; empty for ingest):
+	// a result whose canonical URL is stored from another origin is the same mention arriving
+	// again, and is skipped (canonical.go); results of one origin with different ids are not.
+	Origin string
 	// KV entries are written as given (e.g. the question clusterer's state); a nil value
 	// deletes the key.
 	KV map[string][]byte
@@ -59,6 +63,7 @@ func (db *DB) Commit(ctx context.Context, b Batch) ([]analysis.Result, error) {
 		if err != nil {
 			return err
 		}
+		w.origin = b.Origin
 		for i := range b.Results {
 			ok, err := w.put(&b.Results[i])
 			if err != nil {
@@ -109,9 +114,10 @@ func (db *DB) Commit(ctx context.Context, b Batch) ([]analysis.Result, error) {
 }
 
 type mentionWriter struct {
-	tx                            *bolt.Tx
-	mentions, ids, brands, topics *bolt.Bucket
-	counts                        map[string]int64
+	tx                                  *bolt.Tx
+	mentions, ids, urls, brands, topics *bolt.Bucket
+	origin                              string
+	counts                              map[string]int64
 	// index caches the per-brand and per-topic index buckets of this transaction: looking
 	// one up (CreateBucketIfNotExists) for every mention cost a B-tree search each.
 	index map[indexName]*bolt.Bucket
@@ -131,6 +137,9 @@ func newMentionWriter(tx *bolt.Tx) (*mentionWriter, error) {
 		return nil, err
 	}
 	if w.ids, err = mustBucket(tx, bucketMentionIDs); err != nil {
+		return nil, err
+	}
+	if w.urls, err = mustBucket(tx, bucketMentionURLs); err != nil {
 		return nil, err
 	}
 	if w.brands, err = mustBucket(tx, bucketBrands); err != nil {
@@ -154,6 +163,10 @@ func (w *mentionWriter) put(r *analysis.Result) (bool, error) {
 	if w.ids.Get(idk) != nil {
 		return false, nil
 	}
+	canon, dup := duplicateURL(w.urls, w.mentions, r, w.origin)
+	if dup {
+		return false, nil
+	}
 	key := timeKey(r.CreatedAt, r.Source, r.ID)
 	// bbolt keeps the value slice until the transaction commits, so each value is a fresh
 	// slice, never a reused buffer.
@@ -163,6 +176,11 @@ func (w *mentionWriter) put(r *analysis.Result) (bool, error) {
 	w.days[dayOf(key)] = struct{}{}
 	if err := w.ids.Put(idk, key); err != nil {
 		return false, err
+	}
+	if canon != nil {
+		if err := w.urls.Put(canon, urlEntry(key, w.origin)); err != nil {
+			return false, err
+		}
 	}
 	for _, br := range r.Brands {
 		if err := w.putIndex(false, br.Name, key); err != nil {
@@ -555,6 +573,7 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 				return err
 			}
 			ids, _ := mustBucket(tx, bucketMentionIDs)
+			urls, _ := mustBucket(tx, bucketMentionURLs)
 			brands, _ := mustBucket(tx, bucketBrands)
 			topics, _ := mustBucket(tx, bucketTopics)
 			type victim struct {
@@ -580,6 +599,9 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 					return err
 				}
 				if err := ids.Delete(idKey(vc.r.Source, vc.r.ID)); err != nil {
+					return err
+				}
+				if err := unindexURL(urls, &vc.r, vc.key); err != nil {
 					return err
 				}
 				for _, b := range vc.r.Brands {
@@ -654,16 +676,30 @@ func (db *DB) pruneThreads(ctx context.Context, cutoff time.Time) error {
 	return nil
 }
 
-// Missing reports, for each result, whether it is not stored yet.
-func (db *DB) Missing(ctx context.Context, rs []analysis.Result) ([]bool, error) {
+// Missing reports, for each result, whether Commit with that origin would store it: not stored
+// yet, neither by (source, id) nor as the same item from another origin (canonical.go). A
+// result is missing even when an earlier one of rs is the same item.
+func (db *DB) Missing(ctx context.Context, rs []analysis.Result, origin string) ([]bool, error) {
 	out := make([]bool, len(rs))
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		ids, err := mustBucket(tx, bucketMentionIDs)
 		if err != nil {
 			return err
 		}
+		mentions, err := mustBucket(tx, bucketMentions)
+		if err != nil {
+			return err
+		}
+		urls, err := mustBucket(tx, bucketMentionURLs)
+		if err != nil {
+			return err
+		}
 		for i := range rs {
-			out[i] = ids.Get(idKey(rs[i].Source, rs[i].ID)) == nil
+			if ids.Get(idKey(rs[i].Source, rs[i].ID)) != nil {
+				continue
+			}
+			_, dup := duplicateURL(urls, mentions, &rs[i], origin)
+			out[i] = !dup
 		}
 		return ctx.Err()
 	})

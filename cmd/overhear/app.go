@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -203,14 +204,14 @@ func (a *App) process(ctx context.Context, items []oc.Mention, extra []storage.P
 	if err != nil {
 		return nil, 0, err
 	}
-	batch := storage.Batch{Results: results, Participation: participation, StateKey: stateKey, State: state}
+	batch := storage.Batch{Results: results, Participation: participation, StateKey: stateKey, State: state, Origin: stateKey}
 	var added []analysis.Result
 	if hasQuestions(results) {
 		// Questions get cluster ids before the commit, and the clusterer's state is committed
 		// with them. Mentions already stored keep the ids they got the first time.
 		a.clusterMu.Lock()
 		defer a.clusterMu.Unlock()
-		fresh, err := a.db.Missing(ctx, results)
+		fresh, err := a.db.Missing(ctx, results, stateKey)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -283,9 +284,49 @@ func hasQuestions(rs []analysis.Result) bool {
 	return false
 }
 
+// recheckKeyPrefix is where the time of each instance's last deletion recheck is kept in the
+// store (Unix seconds, decimal), so that `once` run from cron rechecks on the same schedule as
+// serve does, and a restart does not reset it.
+const recheckKeyPrefix = "deletion_recheck/"
+
+// onceRecheckTimeout bounds the deletion recheck that `once` runs, so a cron job ends in time
+// even when the source is slow; the collector's own request budget bounds it too.
+const onceRecheckTimeout = 2 * time.Minute
+
+// recheckWait returns how long until an instance's deletion recheck is due (0: due now), and
+// whether one was ever recorded. A last time in the future (a clock set back) counts as due.
+func (a *App) recheckWait(ctx context.Context, in *agent.Instance, dc oc.DeletionChecker) (wait time.Duration, recorded bool, err error) {
+	v, err := a.db.Get(ctx, recheckKeyPrefix+in.Key())
+	if err != nil || v == nil {
+		return 0, false, err
+	}
+	last, perr := strconv.ParseInt(string(v), 10, 64)
+	if perr != nil {
+		return 0, false, nil
+	}
+	since := a.now().Sub(time.Unix(last, 0))
+	if since < 0 || since >= dc.RecheckInterval() {
+		return 0, true, nil
+	}
+	return dc.RecheckInterval() - since, true, nil
+}
+
+// firstRecheckDelay is how long serve waits before an instance's first deletion recheck: until
+// it is due by the time recorded in the store, but at least a minute (the first polls go
+// first), or one interval when none was recorded. Without the record, a serve restarted more
+// often than every recheck_every would never recheck.
+func (a *App) firstRecheckDelay(ctx context.Context, in *agent.Instance, dc oc.DeletionChecker) time.Duration {
+	wait, recorded, err := a.recheckWait(ctx, in, dc)
+	if err != nil || !recorded {
+		return dc.RecheckInterval()
+	}
+	return max(wait, time.Minute)
+}
+
 // recheckDeletions purges stored mentions that a source reports deleted or removed, as
-// Reddit's terms require, for one instance that implements collectors.DeletionChecker.
-func (a *App) recheckDeletions(ctx context.Context, in *agent.Instance, dc oc.DeletionChecker) {
+// Reddit's terms require, for one instance that implements collectors.DeletionChecker. It
+// records when it ran and returns how many ids it checked and how many mentions it purged.
+func (a *App) recheckDeletions(ctx context.Context, in *agent.Instance, dc oc.DeletionChecker) (checked, deleted int) {
 	since := time.Time{}
 	if w := dc.RecheckWindow(); w > 0 {
 		since = a.now().Add(-w)
@@ -294,26 +335,64 @@ func (a *App) recheckDeletions(ctx context.Context, in *agent.Instance, dc oc.De
 	if err != nil {
 		a.storeErrors.Inc()
 		a.logger.Warn("deletion recheck: list stored mentions", "collector", in.Key(), "error", err)
-		return
+		return 0, 0
+	}
+	if err := a.db.Put(ctx, recheckKeyPrefix+in.Key(), []byte(strconv.FormatInt(a.now().Unix(), 10))); err != nil {
+		a.storeErrors.Inc()
+		a.logger.Warn("deletion recheck: record the time", "collector", in.Key(), "error", err)
 	}
 	if len(ids) == 0 {
-		return
+		return 0, 0
 	}
 	gone, checkErr := dc.CheckDeleted(ctx, ids)
-	// Purge what was found even when the check stopped early (a spent budget).
+	// Purge what was found even when the check stopped early (a spent budget or a timeout):
+	// the purge gets its own short deadline, as a timed-out ctx would refuse it.
 	if len(gone) > 0 {
-		n, err := a.db.DeleteMentions(ctx, in.Source, gone)
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		n, err := a.db.DeleteMentions(pctx, in.Source, gone)
+		cancel()
 		if err != nil {
 			a.storeErrors.Inc()
 			a.logger.Warn("deletion recheck: delete", "collector", in.Key(), "error", err)
-			return
+			return len(ids), n
 		}
 		a.gauges.Invalidate()
 		a.logger.Info("purged mentions deleted at the source", "collector", in.Key(), "checked", len(ids), "deleted", n)
+		deleted = n
 	}
 	if checkErr != nil && ctx.Err() == nil {
 		a.logger.Warn("deletion recheck incomplete", "collector", in.Key(), "error", checkErr)
+	} else if checkErr != nil {
+		a.logger.Warn("deletion recheck stopped at its deadline", "collector", in.Key(), "error", checkErr)
 	}
+	return len(ids), deleted
+}
+
+// recheckDeletionsOnce runs the deletion rechecks that are due, each bounded by
+// onceRecheckTimeout, for `once`: serve runs them on a ticker, and without this a store kept by
+// `once` from cron would keep items deleted at the source for ever. It returns one summary line
+// per recheck that ran.
+func (a *App) recheckDeletionsOnce(ctx context.Context) []string {
+	var lines []string
+	for _, in := range a.agent.Instances() {
+		dc, ok := in.Collector.(oc.DeletionChecker)
+		if !ok || dc.RecheckInterval() <= 0 {
+			continue
+		}
+		wait, _, err := a.recheckWait(ctx, in, dc)
+		if err != nil {
+			a.logger.Warn("deletion recheck: read the last time", "collector", in.Key(), "error", err)
+			continue
+		}
+		if wait > 0 {
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, onceRecheckTimeout)
+		checked, deleted := a.recheckDeletions(rctx, in, dc)
+		cancel()
+		lines = append(lines, fmt.Sprintf("deletion recheck %s: %d checked, %d purged", in.Key(), checked, deleted))
+	}
+	return lines
 }
 
 // prune applies retention.

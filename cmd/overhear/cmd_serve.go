@@ -86,7 +86,8 @@ func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool,
 		go app.every(ctx, app.cfg.Storage.PruneEvery.D(), app.prune)
 		for _, in := range app.agent.Instances() {
 			if dc, ok := in.Collector.(collectors.DeletionChecker); ok && dc.RecheckInterval() > 0 {
-				go app.after(ctx, dc.RecheckInterval(), func(ctx context.Context) { app.recheckDeletions(ctx, in, dc) })
+				first := app.firstRecheckDelay(ctx, in, dc)
+				go app.after(ctx, first, dc.RecheckInterval(), func(ctx context.Context) { app.recheckDeletions(ctx, in, dc) })
 			}
 		}
 		app.startAlertDelivery(ctx)
@@ -125,8 +126,16 @@ func (a *App) every(ctx context.Context, interval time.Duration, fn func(context
 	}
 }
 
-// after runs fn at each interval, first after one interval has passed, until ctx ends.
-func (a *App) after(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+// after runs fn once first has passed and then at each interval, until ctx ends.
+func (a *App) after(ctx context.Context, first, interval time.Duration, fn func(context.Context)) {
+	timer := time.NewTimer(first)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return
+	case <-timer.C:
+		fn(ctx)
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

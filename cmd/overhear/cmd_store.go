@@ -201,6 +201,13 @@ func runOnce(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	pollErr := app.agent.RunOnce(ctx)
+	polled, err := app.db.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	// Deletion rechecks that are due run after the poll, so its requests come first in the
+	// source's budget; what they purge is not subtracted from the new mentions.
+	rechecks := app.recheckDeletionsOnce(ctx)
 	after, err := app.db.Counts(ctx)
 	if err != nil {
 		return err
@@ -209,10 +216,13 @@ func runOnce(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "polled %d source instances: %d new mentions stored (%d in store)\n",
-		len(app.agent.Instances()), after["total"]-before["total"], after["total"])
+		len(app.agent.Instances()), polled["total"]-before["total"], after["total"])
 	for _, b := range cfg.Brands {
 		k := "brand:" + b.Name
-		fmt.Fprintf(m.Stdout, "  %-20s +%d (%d in store)\n", b.Name, after[k]-before[k], after[k])
+		fmt.Fprintf(m.Stdout, "  %-20s +%d (%d in store)\n", b.Name, polled[k]-before[k], after[k])
+	}
+	for _, l := range rechecks {
+		fmt.Fprintln(m.Stdout, l)
 	}
 	if pollErr != nil {
 		return fmt.Errorf("some sources failed (the others were stored): %w", pollErr)

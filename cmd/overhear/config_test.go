@@ -2,11 +2,16 @@ package main
 
 import (
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/overhear/overhear/collectors"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -118,5 +123,45 @@ func TestConfigWarnsOnMixedAndOr(t *testing.T) {
 	}
 	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "c.yaml:3") {
 		t.Errorf("warnings = %v", cfg.Warnings)
+	}
+}
+
+// TestEmbeddedDefaultConfigHasNoOverlappingSources: the default config polled an hnrss.org feed
+// beside the Hacker News collector, so every HN story about Ollama came in twice (issue 14).
+// No feed of the default may read what another of its sources reads already.
+func TestEmbeddedDefaultConfigHasNoOverlappingSources(t *testing.T) {
+	var raw struct {
+		Sources struct {
+			RSS []struct {
+				URL string `yaml:"url"`
+			} `yaml:"rss"`
+			HackerNews any `yaml:"hackernews"`
+			Reddit     any `yaml:"reddit"`
+		} `yaml:"sources"`
+	}
+	if err := yaml.Unmarshal(defaultConfigYAML, &raw); err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	if raw.Sources.HackerNews != nil {
+		covered["hnrss.org"], covered["news.ycombinator.com"] = true, true
+	}
+	if raw.Sources.Reddit != nil {
+		covered["reddit.com"] = true
+	}
+	seen := map[string]bool{}
+	for _, f := range raw.Sources.RSS {
+		canon := collectors.CanonicalURL(f.URL)
+		u, err := url.Parse(canon)
+		if err != nil || canon == "" {
+			t.Fatalf("feed %q: %v", f.URL, err)
+		}
+		if covered[u.Hostname()] {
+			t.Errorf("feed %s reads what another source of the default config reads", f.URL)
+		}
+		if seen[canon] {
+			t.Errorf("feed %s is listed twice", f.URL)
+		}
+		seen[canon] = true
 	}
 }
