@@ -37,10 +37,14 @@ const valueV1 byte = 0x01
 // brand's, in order, and target_sentiment's when present (a mention in a language the model does not read).
 const valueV2 byte = 0x02
 
+// valueV3 is valueV2 followed by: thread_brands (n+1, then strings), then each brand's
+// in_thread bool, in order (a reply kept as a mention of its followed thread's brands).
+const valueV3 byte = 0x03
+
 var errValue = errors.New("malformed mention value")
 
 func encodeResult(dst []byte, r *analysis.Result) []byte {
-	dst = append(dst, valueV2)
+	dst = append(dst, valueV3)
 	m := &r.Mention
 	for _, s := range [...]string{m.ID, m.Source, m.Community, m.Author, m.Title, m.Text, m.URL, m.ThreadID, m.ParentID} {
 		dst = putString(dst, s)
@@ -77,6 +81,10 @@ func encodeResult(dst []byte, r *analysis.Result) []byte {
 	if r.TargetSentiment != nil {
 		dst = putBool(dst, r.TargetSentiment.Unscored)
 	}
+	dst = putStrings(dst, m.ThreadBrands)
+	for _, b := range r.Brands {
+		dst = putBool(dst, b.InThread)
+	}
 	return dst
 }
 
@@ -85,7 +93,7 @@ func decodeResult(v []byte, r *analysis.Result) error {
 	if len(v) == 0 {
 		return errValue
 	}
-	if v[0] != valueV1 && v[0] != valueV2 {
+	if v[0] != valueV1 && v[0] != valueV2 && v[0] != valueV3 {
 		return json.Unmarshal(v, r)
 	}
 	// One copy of the whole value; every string field is a slice of it, so a decode allocates
@@ -121,7 +129,8 @@ func decodeResult(v []byte, r *analysis.Result) error {
 		r.TargetSentiment = &s
 	}
 	r.Language = ""
-	if v[0] == valueV2 {
+	m.ThreadBrands = nil
+	if v[0] >= valueV2 {
 		r.Language = d.string()
 		r.Sentiment.Unscored = d.bool()
 		for i := range r.Brands {
@@ -129,6 +138,12 @@ func decodeResult(v []byte, r *analysis.Result) error {
 		}
 		if r.TargetSentiment != nil {
 			r.TargetSentiment.Unscored = d.bool()
+		}
+	}
+	if v[0] >= valueV3 {
+		m.ThreadBrands = d.strings()
+		for i := range r.Brands {
+			r.Brands[i].InThread = d.bool()
 		}
 	}
 	if d.err != nil {

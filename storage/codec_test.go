@@ -341,3 +341,18 @@ func diff(a, b []string) []string {
 	}
 	return out
 }
+
+// Values written in format 2 (before thread brands) still decode, without thread brands.
+func TestCodecReadsFormat2(t *testing.T) {
+	in := analysis.Result{Mention: collectors.Mention{ID: "x", Source: "rss", Text: "ollama is great", CreatedAt: t0},
+		Brands: []analysis.BrandResult{{Name: "Ollama", Sentiment: analysis.Sentiment{Label: "positive", Score: 0.5}}}, Language: "en"}
+	v3 := encodeResult(nil, &in)
+	v2 := append([]byte{valueV2}, v3[1:len(v3)-1-len(in.Brands)]...)
+	var out analysis.Result
+	if err := decodeResult(v2, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, out) {
+		t.Errorf("format 2:\n in: %+v\nout: %+v", in, out)
+	}
+}
