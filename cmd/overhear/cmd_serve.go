@@ -78,6 +78,7 @@ func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool,
 		m.Ready(addr)
 	}
 	if poll {
+		app.logPolls.Store(true)
 		running.Store(true)
 		go func() {
 			app.agent.Run(ctx)
