@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -345,30 +346,50 @@ func (s *server) backup(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// listen starts the HTTP server and returns its address; it stops when ctx ends.
-func (a *App) listen(ctx context.Context, addr string, healthy func() error) (string, <-chan error, error) {
+// bind listens on addr. serve and demo bind before any other work, so a busy port fails at
+// once, before a summary is printed or alerts are sent.
+func bind(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("http: listen on %s: %w", addr, err)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("http: cannot listen on %s: the address is already in use (is another overhear running? choose another address)", addr)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("http: listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// serveHTTP serves on ln until ctx ends. The channel receives Serve's error, or nil once a
+// shutdown has finished the requests in flight (for at most 5s), so that nothing reads the
+// store after the caller closes it.
+func (a *App) serveHTTP(ctx context.Context, ln net.Listener, healthy func() error) <-chan error {
 	srv := &http.Server{
 		Handler:           a.handler(healthy),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	done := make(chan error, 1)
+	served := make(chan error, 1)
 	go func() {
 		err := srv.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
-		done <- err
+		served <- err
 	}()
+	done := make(chan error, 1)
 	go func() {
-		<-ctx.Done()
+		select {
+		case err := <-served:
+			done <- err
+			return
+		case <-ctx.Done():
+		}
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(shutdown)
+		if err := srv.Shutdown(shutdown); err != nil {
+			_ = srv.Close()
+		}
+		done <- <-served
 	}()
-	return ln.Addr().String(), done, nil
+	return done
 }
