@@ -50,18 +50,39 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 			total = st.Size()
 		}
 	}
+	progress := m.progress("ingest", total)
 	app, err := openApp(ctx, cfg, m.logger(cfg))
+	var locked *storage.LockedError
+	if errors.As(err, &locked) && locked.Holder != "" {
+		// serve holds the store: send the mentions through its API, which stores them and
+		// evaluates alerts the same way.
+		fmt.Fprintf(m.Stderr, "the store is in use by serve at http://%s: sending the mentions to its /api/ingest\n", locked.Holder)
+		sum, err := m.ingestViaServe(ctx, cfg, locked.Holder, in, progress)
+		return m.reportIngest(sum, err, progress != nil)
+	}
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	progress := m.progress("ingest", total)
 	sum, err := app.ingest(ctx, in, *batchSize, progress)
-	if progress != nil {
+	reported := m.reportIngest(sum, err, progress != nil)
+	if err != nil {
+		return err
+	}
+	// Invalid lines do not stop the alerts on what was stored.
+	if err := app.evaluateAlerts(ctx); err != nil {
+		return err
+	}
+	return reported
+}
+
+// reportIngest prints the summary of an ingest (local or through serve) and its invalid lines,
+// and returns the error the command exits with.
+func (m *Main) reportIngest(sum ingestSummary, err error, progressShown bool) error {
+	if progressShown {
 		fmt.Fprintln(m.Stderr)
 	}
-	fmt.Fprintf(m.Stdout, "read %d lines: %d stored, %d already stored, %d skipped (not matching any brand or topic), %d invalid\n",
-		sum.lines, sum.stored, sum.duplicates, sum.unmatched, len(sum.invalid))
+	fmt.Fprintln(m.Stdout, sum.String())
 	for i, e := range sum.invalid {
 		if i == 10 {
 			fmt.Fprintf(m.Stderr, "... and %d more invalid lines\n", len(sum.invalid)-10)
@@ -72,9 +93,6 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := app.evaluateAlerts(ctx); err != nil {
-		return err
-	}
 	if len(sum.invalid) > 0 {
 		return fmt.Errorf("%d invalid lines were skipped (everything else was stored)", len(sum.invalid))
 	}
@@ -83,7 +101,21 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 
 type ingestSummary struct {
 	lines, stored, duplicates, unmatched int
-	invalid                              []string
+	invalid                              []invalidLine
+}
+
+// invalidLine is the problem with one input line.
+type invalidLine struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
+}
+
+func (e invalidLine) String() string { return fmt.Sprintf("line %d: %s", e.Line, e.Error) }
+
+// String is the summary line ingest prints.
+func (s ingestSummary) String() string {
+	return fmt.Sprintf("read %d lines: %d stored, %d already stored, %d skipped (not matching any brand or topic), %d invalid",
+		s.lines, s.stored, s.duplicates, s.unmatched, len(s.invalid))
 }
 
 // ingest reads JSONL mentions and stores them in batches. Lines that fail to parse are
@@ -123,7 +155,7 @@ func (a *App) ingest(ctx context.Context, r io.Reader, batchSize int, progress f
 		sum.lines++
 		in, _, perr := decodeMentionLine(line, a.now)
 		if perr != nil {
-			sum.invalid = append(sum.invalid, fmt.Sprintf("line %d: %v", n, perr))
+			sum.invalid = append(sum.invalid, invalidLine{n, perr.Error()})
 			continue
 		}
 		mention := in.Mention
@@ -131,7 +163,7 @@ func (a *App) ingest(ctx context.Context, r io.Reader, batchSize int, progress f
 			mention.Source = "import"
 		}
 		if err := mention.Validate(); err != nil {
-			sum.invalid = append(sum.invalid, fmt.Sprintf("line %d: %v", n, err))
+			sum.invalid = append(sum.invalid, invalidLine{n, err.Error()})
 			continue
 		}
 		batch = append(batch, mention)

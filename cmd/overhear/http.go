@@ -50,6 +50,7 @@ func (a *App) handler(healthy func() error) http.Handler {
 	mux.HandleFunc("GET /api/voices", s.api(s.voices, "brand", "since", "min-mentions", "min_mentions"))
 	mux.HandleFunc("GET /api/alerts", s.api(s.alerts, "limit"))
 	mux.HandleFunc("GET /api/backup", s.api(s.backup))
+	mux.HandleFunc("POST /api/ingest", s.api(s.ingest))
 	mux.HandleFunc("GET /{$}", s.index)
 	return mux
 }
@@ -57,7 +58,7 @@ func (a *App) handler(healthy func() error) http.Handler {
 func (s *server) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "Overhear", buildVersion)
-	for _, p := range []string{"/metrics", "/healthz", "/api/mentions", "/api/questions", "/api/stats", "/api/communities", "/api/voices", "/api/alerts", "/api/backup"} {
+	for _, p := range []string{"/metrics", "/healthz", "/api/mentions", "/api/questions", "/api/stats", "/api/communities", "/api/voices", "/api/alerts", "/api/backup", "POST /api/ingest"} {
 		fmt.Fprintln(w, p)
 	}
 }
