@@ -45,6 +45,8 @@ type App struct {
 	storeErrors prometheus.Counter
 	// logPolls makes every poll log a line at info (serve).
 	logPolls atomic.Bool
+	// failFast ends a poll at the first error that says its source is unreachable (once).
+	failFast atomic.Bool
 
 	// alerts evaluates the rules and delivers alerts (cmd_alerts.go).
 	alerts *alertsState

@@ -226,6 +226,9 @@ func runOnce(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A source that cannot be reached fails at its first request, not after trying every
+	// search term or feed at the source's pace.
+	app.failFast.Store(true)
 	pollErr := app.agent.RunOnce(ctx)
 	after, err := app.db.Counts(ctx)
 	if err != nil {
@@ -240,10 +243,39 @@ func runOnce(ctx context.Context, m *Main, args []string) error {
 		k := "brand:" + b.Name
 		fmt.Fprintf(m.Stdout, "  %-20s +%d (%d in store)\n", b.Name, after[k]-before[k], after[k])
 	}
-	if pollErr != nil {
+	return m.reportPolls(app, pollErr)
+}
+
+// reportPolls prints one line per source instance that failed, on stderr, and returns the
+// command's error: every failure is named once, not once per request.
+func (m *Main) reportPolls(app *App, pollErr error) error {
+	failed := 0
+	for _, in := range app.agent.Instances() {
+		pc, ok := polledOf(in.Collector)
+		if !ok {
+			continue
+		}
+		r := pc.lastPoll()
+		if r == nil || r.Err == nil {
+			continue
+		}
+		failed++
+		name := r.Source
+		if r.Instance != "" {
+			name += " " + r.Instance
+		}
+		fmt.Fprintf(m.Stderr, "  %s: %s: %s\n", name, r.Result, shortCause(r.Err))
+	}
+	switch {
+	case pollErr == nil:
+		return nil
+	case failed == 0:
 		return fmt.Errorf("some sources failed (the others were stored): %w", pollErr)
 	}
-	return nil
+	if n := len(app.agent.Instances()); failed < n {
+		return fmt.Errorf("%d of %d source instances failed (the others were stored)", failed, n)
+	}
+	return errors.New("every source failed")
 }
 
 // Stats is the JSON of `overhear stats` and /api/stats (CONTRACTS.md).

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -62,13 +65,59 @@ func wrapPolled(a *App, source, instance string, c oc.Collector) oc.Collector {
 	return p
 }
 
-// countingSink counts the items a poll hands over.
+// countingSink counts the items a poll hands over. With failFast it cancels the poll at the
+// first error that says the source cannot be reached: its other requests would fail the same way.
 type countingSink struct {
 	oc.Sink
-	n int
+	n           int
+	failFast    bool
+	unreachable error
+	cancel      context.CancelFunc
 }
 
 func (s *countingSink) Add(m oc.Mention) { s.n++; s.Sink.Add(m) }
+
+// Error implements collectors.Sink.
+func (s *countingSink) Error(err error) {
+	s.Sink.Error(err)
+	if s.failFast && s.unreachable == nil && isUnreachable(err) {
+		s.unreachable = err
+		s.cancel()
+	}
+}
+
+// isUnreachable reports whether err says the source's host cannot be reached at all (no such
+// host, connection refused, no route, dial timeout), as opposed to a bad answer to one request.
+func isUnreachable(err error) bool {
+	var dns *net.DNSError
+	var op *net.OpError
+	return errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial")
+}
+
+// shortCause says in a few words why a poll failed, for once's summary: the network cause
+// when the source could not be reached, else the error.
+func shortCause(err error) string {
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &dns):
+		if dns.IsNotFound {
+			return fmt.Sprintf("unreachable: cannot resolve %s", dns.Name)
+		}
+		return fmt.Sprintf("unreachable: looking up %s failed: %s", dns.Name, dns.Err)
+	case errors.As(err, &op) && op.Op == "dial":
+		cause := op.Err.Error()
+		var se *os.SyscallError
+		if errors.As(op.Err, &se) {
+			cause = se.Err.Error()
+		}
+		if op.Timeout() {
+			cause = "timed out"
+		}
+		return fmt.Sprintf("unreachable: cannot connect to %s: %s", op.Addr, cause)
+	}
+	return oneLine(err.Error(), 300)
+}
 
 // Collect implements collectors.Collector. A successful poll is reported by App.handlePoll,
 // once its items are stored; the others here.
@@ -76,8 +125,13 @@ func (p *polledCollector) Collect(ctx context.Context, sink oc.Sink) error {
 	p.mu.Lock()
 	p.start = p.app.now()
 	p.mu.Unlock()
-	cs := &countingSink{Sink: sink}
-	err := p.Collector.Collect(ctx, cs)
+	pollCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cs := &countingSink{Sink: sink, failFast: p.app.failFast.Load(), cancel: cancel}
+	err := p.Collector.Collect(pollCtx, cs)
+	if cs.unreachable != nil && ctx.Err() == nil {
+		err = cs.unreachable
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, oc.ErrNotModified):
