@@ -342,6 +342,10 @@ type Filter struct {
 	Brand, Topic, Source, Community string
 	// Unattended and Question, when non-nil, require that value.
 	Unattended, Question *bool
+	// Sentiment, when set, requires that label ("positive", "neutral", "negative") of a scored
+	// mention, or "unscored" for a mention the model did not score. With Brand it is the
+	// sentiment toward that brand, otherwise the whole text's.
+	Sentiment string
 	// Since and Until bound created_at: Since ≤ t < Until.
 	Since, Until time.Time
 	// Limit caps the page (default 100, max 1000; internal callers may pass -1 for no cap).
@@ -478,6 +482,24 @@ func (f *Filter) matches(r *analysis.Result) bool {
 	}
 	if f.Brand != "" && f.Topic != "" && !contains(r.Topics, f.Topic) {
 		return false
+	}
+	if f.Sentiment != "" {
+		s := r.Sentiment
+		if f.Brand != "" {
+			for _, b := range r.Brands {
+				if b.Name == f.Brand {
+					s = b.Sentiment
+				}
+			}
+		}
+		switch {
+		case f.Sentiment == analysis.SentimentUnscored:
+			if !s.Unscored {
+				return false
+			}
+		case s.Unscored || s.Label != f.Sentiment:
+			return false
+		}
 	}
 	if f.Unattended != nil {
 		u := r.Unattended

@@ -371,3 +371,32 @@ func TestDayVersion(t *testing.T) {
 		t.Error("pruning should move every day's version")
 	}
 }
+
+func TestFilterSentiment(t *testing.T) {
+	mk := func(whole, brand analysis.Sentiment) *analysis.Result {
+		r := result("rss", "x", t0, "Acme")
+		r.Sentiment, r.Brands[0].Sentiment = whole, brand
+		return &r
+	}
+	neg := analysis.Sentiment{Label: analysis.Negative, Score: -0.6}
+	pos := analysis.Sentiment{Label: analysis.Positive, Score: 0.6}
+	unscored := analysis.Sentiment{Label: analysis.Neutral, Unscored: true}
+	tests := map[string]struct {
+		f    Filter
+		r    *analysis.Result
+		want bool
+	}{
+		"whole text negative":         {Filter{Sentiment: "negative"}, mk(neg, pos), true},
+		"brand's sentiment wins":      {Filter{Brand: "Acme", Sentiment: "negative"}, mk(neg, pos), false},
+		"brand positive":              {Filter{Brand: "Acme", Sentiment: "positive"}, mk(neg, pos), true},
+		"unscored is not neutral":     {Filter{Sentiment: "neutral"}, mk(unscored, unscored), false},
+		"unscored":                    {Filter{Sentiment: "unscored"}, mk(unscored, unscored), true},
+		"scored is not unscored":      {Filter{Sentiment: "unscored"}, mk(neg, neg), false},
+		"no sentiment filter matches": {Filter{}, mk(unscored, unscored), true},
+	}
+	for name, tt := range tests {
+		if got := tt.f.matches(tt.r); got != tt.want {
+			t.Errorf("%s: matches = %v, want %v", name, got, tt.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,10 @@ type App struct {
 	now      func() time.Time
 
 	storeErrors prometheus.Counter
+	// logPolls makes every poll log a line at info (serve).
+	logPolls atomic.Bool
+	// failFast ends a poll at the first error that says its source is unreachable (once).
+	failFast atomic.Bool
 
 	// alerts evaluates the rules and delivers alerts (cmd_alerts.go).
 	alerts *alertsState
@@ -125,6 +130,7 @@ func newApp(ctx context.Context, cfg *Config, logger *slog.Logger, db *storage.D
 				logger.Warn("collector metrics not exported", "collector", si.Source, "error", err)
 			}
 		}
+		in.Collector = wrapPolled(a, si.Source, in.Name, si.Collector)
 		instances = append(instances, in)
 	}
 	if a.agent, err = agent.New(instances, oc.Names(), a.handlePoll, db.CollectorState, a.reg, logger); err != nil {
@@ -147,7 +153,14 @@ func (a *App) handlePoll(ctx context.Context, p agent.Poll) error {
 			extra = append(extra, storage.Participation{Source: p.Instance.Source, ThreadID: ta.ThreadID, Brands: brands, At: a.now()})
 		}
 	}
-	_, _, err := a.process(ctx, a.withinRetention(p.Items), extra, p.Instance.Key(), p.State)
+	added, _, err := a.process(ctx, a.withinRetention(p.Items), extra, p.Instance.Key(), p.State)
+	if pc, ok := polledOf(p.Instance.Collector); ok {
+		result := "ok"
+		if err != nil {
+			result = "error"
+		}
+		pc.report(result, len(p.Items), len(added), err)
+	}
 	return err
 }
 

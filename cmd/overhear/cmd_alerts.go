@@ -110,12 +110,13 @@ func (c *Config) validateAlerts() error {
 
 // startAlertDelivery runs the delivery loop until ctx ends, so a slow or failing sink never
 // holds up evaluation. serve calls it once; without it, evaluateAlerts delivers inline.
-func (a *App) startAlertDelivery(ctx context.Context) {
+// spawn runs it in a goroutine the caller waits for before closing the store.
+func (a *App) startAlertDelivery(ctx context.Context, spawn func(func())) {
 	a.alerts.loop.Store(true)
-	go func() {
+	spawn(func() {
 		defer a.alerts.loop.Store(false)
 		a.alerts.mgr.Run(ctx)
-	}()
+	})
 }
 
 // evaluateAlerts evaluates the rules and commits new alerts to the outbox. When serve's

@@ -34,7 +34,7 @@ type analyzeInputJSON struct {
 	ThreadID  string          `json:"thread_id"`
 	ParentID  string          `json:"parent_id"`
 	CreatedAt string          `json:"created_at"`
-	Score     json.Number     `json:"score"`
+	Score     json.RawMessage `json:"score"`
 	Target    string          `json:"target"`
 }
 
@@ -136,7 +136,7 @@ func decodeMentionLine(line []byte, now func() time.Time) (analyzeInput, any, er
 			ID any `json:"id"`
 		}
 		_ = json.Unmarshal(line, &probe)
-		return analyzeInput{}, probe.ID, fmt.Errorf("invalid JSON: %w", err)
+		return analyzeInput{}, probe.ID, jsonError(err)
 	}
 	var in analyzeInput
 	id, idText, ok := decodeID(raw.ID)
@@ -153,10 +153,15 @@ func decodeMentionLine(line []byte, now func() time.Time) (analyzeInput, any, er
 	}
 	in.Text, in.Title, in.Source, in.Community, in.Author = *raw.Text, raw.Title, raw.Source, raw.Community, raw.Author
 	in.URL, in.ThreadID, in.ParentID, in.Target = raw.URL, raw.ThreadID, raw.ParentID, raw.Target
-	if raw.Score != "" {
-		f, err := raw.Score.Float64()
+	if len(raw.Score) > 0 && string(raw.Score) != "null" {
+		// A number, or a string holding one ("12"), as json.Number reads it.
+		var n json.Number
+		f, err := float64(0), json.Unmarshal(raw.Score, &n)
+		if err == nil {
+			f, err = n.Float64()
+		}
 		if err != nil {
-			return in, id, fmt.Errorf("score: %w", err)
+			return in, id, fmt.Errorf("field score: want a number, got %s", oneLine(string(raw.Score), 40))
 		}
 		in.Score = int(f)
 	}

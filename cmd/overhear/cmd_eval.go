@@ -172,7 +172,7 @@ func newSentimentEval(scorer analysis.Scorer, brands []collectors.Brand) (*senti
 func (e *sentimentEval) add(line []byte) error {
 	var row evalRow
 	if err := json.Unmarshal(line, &row); err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
+		return jsonError(err)
 	}
 	label := strings.ToLower(strings.TrimSpace(row.Label))
 	switch {

@@ -267,7 +267,7 @@ func runQuestionsGroup(ctx context.Context, m *Main, args []string) error {
 			// Exactly one line out per line in: a bad line gets an error instead of a cluster.
 			msg := "missing id"
 			if err != nil {
-				msg = "invalid JSON: " + err.Error()
+				msg = jsonError(err).Error()
 			}
 			rows = append(rows, row{id: in.ID, err: fmt.Sprintf("line %d: %s", lineNo, msg)})
 			continue

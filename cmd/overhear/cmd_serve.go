@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,14 +40,28 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer app.Close()
-	return m.serveApp(ctx, app, cfg.HTTP.Listen, true, 0)
+	ln, err := bind(cfg.HTTP.Listen)
+	if err != nil {
+		return err
+	}
+	return m.serveApp(ctx, app, cfg.HTTP.Listen, ln, true, 0)
 }
 
-// serveApp serves HTTP and, when poll is set, runs the collectors, retention and alerts until
-// ctx ends (or exitAfter passes, when positive).
-func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool, exitAfter time.Duration) error {
+// serveApp serves HTTP on ln and, when poll is set, runs the collectors, retention and alerts
+// until ctx ends (or exitAfter passes, when positive). It returns once every worker it started
+// and every HTTP request has finished, so the caller may close the store.
+func (m *Main) serveApp(ctx context.Context, app *App, listen string, ln net.Listener, poll bool, exitAfter time.Duration) error {
 	ctx, cancel := context.WithCancel(ctx)
+	var workers sync.WaitGroup
+	defer workers.Wait()
 	defer cancel()
+	spawn := func(fn func()) {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			fn()
+		}()
+	}
 	if exitAfter > 0 {
 		var stop context.CancelFunc
 		ctx, stop = context.WithTimeout(ctx, exitAfter)
@@ -66,10 +82,8 @@ func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool,
 			app.logger.Info("HTTP API is reachable from other machines; /api/* requires the bearer token", "listen", listen)
 		}
 	}
-	addr, done, err := app.listen(ctx, listen, healthy)
-	if err != nil {
-		return err
-	}
+	done := app.serveHTTP(ctx, ln, healthy)
+	addr := ln.Addr().String()
 	if err := app.db.Advertise(addr); err != nil {
 		app.logger.Warn("could not advertise the HTTP address beside the store", "error", err)
 	}
@@ -78,35 +92,42 @@ func (m *Main) serveApp(ctx context.Context, app *App, listen string, poll bool,
 		m.Ready(addr)
 	}
 	if poll {
+		app.logPolls.Store(true)
 		running.Store(true)
-		go func() {
+		spawn(func() {
 			app.agent.Run(ctx)
 			running.Store(false)
-		}()
-		go app.every(ctx, app.cfg.Storage.PruneEvery.D(), app.prune)
+		})
+		spawn(func() { app.every(ctx, app.cfg.Storage.PruneEvery.D(), app.prune) })
 		for _, in := range app.agent.Instances() {
 			if dc, ok := in.Collector.(collectors.DeletionChecker); ok && dc.RecheckInterval() > 0 {
 				first := app.firstRecheckDelay(ctx, in, dc)
-				go app.after(ctx, first, dc.RecheckInterval(), func(ctx context.Context) { app.recheckDeletions(ctx, in, dc) })
+				spawn(func() {
+					app.after(ctx, first, dc.RecheckInterval(), func(ctx context.Context) { app.recheckDeletions(ctx, in, dc) })
+				})
 			}
 		}
-		app.startAlertDelivery(ctx)
-		go app.every(ctx, app.cfg.Alerts.Every.D(), func(ctx context.Context) {
-			if err := app.evaluateAlerts(ctx); err != nil {
-				app.logger.Warn("alert evaluation failed", "error", err)
-			}
+		app.startAlertDelivery(ctx, spawn)
+		spawn(func() {
+			app.every(ctx, app.cfg.Alerts.Every.D(), func(ctx context.Context) {
+				if err := app.evaluateAlerts(ctx); err != nil {
+					app.logger.Warn("alert evaluation failed", "error", err)
+				}
+			})
 		})
 	}
+	var err error
 	select {
 	case <-ctx.Done():
-	case err := <-done:
-		return err
+		err = <-done
+	case err = <-done:
 	}
-	if err := <-done; err != nil {
-		return err
+	cancel()
+	workers.Wait()
+	if err == nil {
+		app.logger.Info("stopped")
 	}
-	app.logger.Info("stopped")
-	return nil
+	return err
 }
 
 // every runs fn now and then at each interval until ctx ends.
@@ -182,11 +203,22 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		cfg.Storage.Path = *keep
 	}
 	logger := m.logger(cfg)
+	// Bind first: on a busy port the demo fails before it prints a summary or sends alerts.
+	ln, err := bind(cfg.HTTP.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	app, err := openApp(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
+	// The live replay stops, and is waited for, before the store closes (deferred above).
+	var replay sync.WaitGroup
+	replayCtx, stopReplay := context.WithCancel(ctx)
+	defer replay.Wait()
+	defer stopReplay()
 	mentions, err := demo.Mentions(app.now())
 	if err != nil {
 		return err
@@ -215,7 +247,11 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "\nThe newest %d posts arrive live over the next %s, as if polled.\n", len(arriving), time.Duration(len(arriving)/demoLiveBatch)*demoLiveEvery)
-	go app.replayLive(ctx, arriving)
+	replay.Add(1)
+	go func() {
+		defer replay.Done()
+		app.replayLive(replayCtx, arriving)
+	}()
 	ready := m.Ready
 	sub := *m
 	sub.Ready = func(addr string) {
@@ -227,15 +263,19 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 			ready(addr)
 		}
 	}
-	return sub.serveApp(ctx, app, *listen, false, *exitAfter)
+	err = sub.serveApp(ctx, app, *listen, ln, false, *exitAfter)
+	stopReplay()
+	return err
 }
 
 // Live replay of the demo: demoLiveBatch posts every demoLiveEvery.
 const (
 	demoLivePosts = 100
 	demoLiveBatch = 5
-	demoLiveEvery = 3 * time.Second
 )
+
+// demoLiveEvery is a variable so that tests can replay faster.
+var demoLiveEvery = 3 * time.Second
 
 // replayLive processes posts a few at a time, evaluating alerts after each batch.
 func (a *App) replayLive(ctx context.Context, posts []collectors.Mention) {

@@ -51,32 +51,53 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 			total = st.Size()
 		}
 	}
+	progress := m.progress("ingest", total)
 	app, err := openApp(ctx, cfg, m.logger(cfg))
+	var locked *storage.LockedError
+	if errors.As(err, &locked) && locked.Holder != "" {
+		if *noAlerts {
+			return fmt.Errorf("--no-alerts: the store is in use by serve at http://%s, which evaluates alerts on what it stores; stop it for a backfill", locked.Holder)
+		}
+		// serve holds the store: send the mentions through its API, which stores them and
+		// evaluates alerts the same way.
+		fmt.Fprintf(m.Stderr, "the store is in use by serve at http://%s: sending the mentions to its /api/ingest\n", locked.Holder)
+		sum, err := m.ingestViaServe(ctx, cfg, locked.Holder, in, progress)
+		return m.reportIngest(sum, err, progress != nil)
+	}
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	progress := m.progress("ingest", total)
 	sum, err := app.ingest(ctx, in, *batchSize, progress)
-	if progress != nil {
+	reported := m.reportIngest(sum, err, progress != nil)
+	if err != nil {
+		return err
+	}
+	// Invalid lines do not stop the alerts on what was stored.
+	if *noAlerts {
+		err = app.silenceAlerts(ctx)
+	} else {
+		err = app.evaluateAlerts(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	return reported
+}
+
+// reportIngest prints the summary of an ingest (local or through serve) and its invalid lines,
+// and returns the error the command exits with.
+func (m *Main) reportIngest(sum ingestSummary, err error, progressShown bool) error {
+	if progressShown {
 		fmt.Fprintln(m.Stderr)
 	}
-	fmt.Fprintf(m.Stdout, "read %d lines: %d stored, %d already stored, %d skipped (not matching any brand or topic), %d invalid\n",
-		sum.lines, sum.stored, sum.duplicates, sum.unmatched, len(sum.invalid))
+	fmt.Fprintln(m.Stdout, sum.String())
 	for i, e := range sum.invalid {
 		if i == 10 {
 			fmt.Fprintf(m.Stderr, "... and %d more invalid lines\n", len(sum.invalid)-10)
 			break
 		}
 		fmt.Fprintln(m.Stderr, "invalid:", e)
-	}
-	if err != nil {
-		return err
-	}
-	if *noAlerts {
-		err = app.silenceAlerts(ctx)
-	} else {
-		err = app.evaluateAlerts(ctx)
 	}
 	if err != nil {
 		return err
@@ -89,7 +110,21 @@ func runIngest(ctx context.Context, m *Main, args []string) error {
 
 type ingestSummary struct {
 	lines, stored, duplicates, unmatched int
-	invalid                              []string
+	invalid                              []invalidLine
+}
+
+// invalidLine is the problem with one input line.
+type invalidLine struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
+}
+
+func (e invalidLine) String() string { return fmt.Sprintf("line %d: %s", e.Line, e.Error) }
+
+// String is the summary line ingest prints.
+func (s ingestSummary) String() string {
+	return fmt.Sprintf("read %d lines: %d stored, %d already stored, %d skipped (not matching any brand or topic), %d invalid",
+		s.lines, s.stored, s.duplicates, s.unmatched, len(s.invalid))
 }
 
 // ingest reads JSONL mentions and stores them in batches. Lines that fail to parse are
@@ -129,7 +164,7 @@ func (a *App) ingest(ctx context.Context, r io.Reader, batchSize int, progress f
 		sum.lines++
 		in, _, perr := decodeMentionLine(line, a.now)
 		if perr != nil {
-			sum.invalid = append(sum.invalid, fmt.Sprintf("line %d: %v", n, perr))
+			sum.invalid = append(sum.invalid, invalidLine{n, perr.Error()})
 			continue
 		}
 		mention := in.Mention
@@ -137,7 +172,7 @@ func (a *App) ingest(ctx context.Context, r io.Reader, batchSize int, progress f
 			mention.Source = "import"
 		}
 		if err := mention.Validate(); err != nil {
-			sum.invalid = append(sum.invalid, fmt.Sprintf("line %d: %v", n, err))
+			sum.invalid = append(sum.invalid, invalidLine{n, err.Error()})
 			continue
 		}
 		batch = append(batch, mention)
@@ -200,6 +235,9 @@ func runOnce(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A source that cannot be reached fails at its first request, not after trying every
+	// search term or feed at the source's pace.
+	app.failFast.Store(true)
 	pollErr := app.agent.RunOnce(ctx)
 	polled, err := app.db.Counts(ctx)
 	if err != nil {
@@ -224,10 +262,39 @@ func runOnce(ctx context.Context, m *Main, args []string) error {
 	for _, l := range rechecks {
 		fmt.Fprintln(m.Stdout, l)
 	}
-	if pollErr != nil {
+	return m.reportPolls(app, pollErr)
+}
+
+// reportPolls prints one line per source instance that failed, on stderr, and returns the
+// command's error: every failure is named once, not once per request.
+func (m *Main) reportPolls(app *App, pollErr error) error {
+	failed := 0
+	for _, in := range app.agent.Instances() {
+		pc, ok := polledOf(in.Collector)
+		if !ok {
+			continue
+		}
+		r := pc.lastPoll()
+		if r == nil || r.Err == nil {
+			continue
+		}
+		failed++
+		name := r.Source
+		if r.Instance != "" {
+			name += " " + r.Instance
+		}
+		fmt.Fprintf(m.Stderr, "  %s: %s: %s\n", name, r.Result, shortCause(r.Err))
+	}
+	switch {
+	case pollErr == nil:
+		return nil
+	case failed == 0:
 		return fmt.Errorf("some sources failed (the others were stored): %w", pollErr)
 	}
-	return nil
+	if n := len(app.agent.Instances()); failed < n {
+		return fmt.Errorf("%d of %d source instances failed (the others were stored)", failed, n)
+	}
+	return errors.New("every source failed")
 }
 
 // Stats is the JSON of `overhear stats` and /api/stats (CONTRACTS.md).

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -123,7 +124,16 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		// A config that cannot be read is bad usage (exit 2), like one that does not parse.
+		msg := err.Error()
+		var pe *os.PathError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			msg = "config file not found"
+		case errors.As(err, &pe):
+			msg = "cannot read the config file: " + pe.Err.Error()
+		}
+		return nil, &ConfigError{File: path, Msg: msg}
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -138,7 +148,7 @@ func ParseConfig(raw []byte, name, dir string) (*Config, error) {
 	cfg.File, cfg.raw, cfg.dir = name, raw, dir
 	f, err := parser.ParseBytes(raw, 0)
 	if err != nil {
-		return nil, cfg.yamlError(err)
+		return nil, cfg.yamlError(err, nil)
 	}
 	cfg.file = f
 	if len(f.Docs) > 1 {
@@ -146,7 +156,7 @@ func ParseConfig(raw []byte, name, dir string) (*Config, error) {
 	}
 	if len(f.Docs) == 1 && f.Docs[0].Body != nil {
 		if err := yaml.NodeToValue(f.Docs[0].Body, cfg, yaml.Strict()); err != nil {
-			return nil, cfg.yamlError(err)
+			return nil, cfg.yamlError(err, cfg)
 		}
 	}
 	if err := cfg.expandEnv(reflect.ValueOf(cfg).Elem(), "$"); err != nil {
@@ -164,21 +174,33 @@ func ParseConfig(raw []byte, name, dir string) (*Config, error) {
 	return cfg, nil
 }
 
-// yamlError turns a decoder error into a ConfigError with line and column.
-func (c *Config) yamlError(err error) error {
-	var located interface {
-		GetToken() *token.Token
-		GetMessage() string
-	}
-	if errors.As(err, &located) && located.GetToken() != nil {
-		p := located.GetToken().Position
-		return &ConfigError{File: c.File, Line: p.Line, Column: p.Column, Msg: located.GetMessage()}
+// yamlError turns a decoder error into a ConfigError with line, column and key, in the
+// config's terms (never Go types); target is the value being decoded (nil for a parse error).
+func (c *Config) yamlError(err error, target any) error {
+	if msg, tk, ok := yamlMessage(err); ok {
+		p := tk.Position
+		path := nodePathAt(c.file, tk)
+		var ue *yaml.UnknownFieldError
+		if errors.As(err, &ue) {
+			// The message names the key: locate it by its parent.
+			path = path[:max(strings.LastIndexAny(path, ".["), 0)]
+		}
+		return &ConfigError{File: c.File, Line: p.Line, Column: p.Column, Path: path, Msg: msg}
 	}
 	var ve *collectors.ValueError
 	if errors.As(err, &ve) && c.file != nil {
 		if n := findScalar(c.file, ve.Value); n != nil {
 			p := n.GetToken().Position
-			return &ConfigError{File: c.File, Line: p.Line, Column: p.Column, Msg: ve.Error()}
+			return &ConfigError{File: c.File, Line: p.Line, Column: p.Column, Path: nodePathAt(c.file, n.GetToken()), Msg: ve.Error()}
+		}
+	}
+	if target != nil && c.file != nil {
+		// goccy/go-yaml reports a list or mapping given to a text value (a duration, a
+		// secret) without a position: find the key.
+		if n := misshapenText(c.file, target); n != nil {
+			p := n.GetToken().Position
+			return &ConfigError{File: c.File, Line: p.Line, Column: p.Column, Path: nodePathAt(c.file, n.GetToken()),
+				Msg: "want a single value, got " + nodeKind(n.Type())}
 		}
 	}
 	return &ConfigError{File: c.File, Msg: err.Error()}
@@ -356,7 +378,7 @@ func (c *Config) decodeSources() error {
 		for i, b := range blocks {
 			col := creator()
 			if err := yaml.NodeToValue(b, col, yaml.Strict()); err != nil {
-				return c.yamlError(err)
+				return c.yamlError(err, col)
 			}
 			if err := c.expandEnv(reflect.ValueOf(col), paths[i]); err != nil {
 				return err

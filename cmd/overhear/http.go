@@ -9,12 +9,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/overhear/overhear/analysis"
 	"github.com/overhear/overhear/collectors"
 	"github.com/overhear/overhear/storage"
 )
@@ -36,13 +41,16 @@ func (a *App) handler(healthy func() error) http.Handler {
 		ErrorHandling: promhttp.ContinueOnError,
 	}))
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /api/mentions", s.auth(s.mentions))
-	mux.HandleFunc("GET /api/stats", s.auth(s.stats))
-	mux.HandleFunc("GET /api/questions", s.auth(s.questions))
-	mux.HandleFunc("GET /api/communities", s.auth(s.communities))
-	mux.HandleFunc("GET /api/voices", s.auth(s.voices))
-	mux.HandleFunc("GET /api/alerts", s.auth(s.alerts))
-	mux.HandleFunc("GET /api/backup", s.auth(s.backup))
+	// Each /api/* endpoint lists the query parameters it reads; any other is a 400, so a typo
+	// (sentimet=negative) is not silently ignored.
+	mux.HandleFunc("GET /api/mentions", s.api(s.mentions, "brand", "topic", "source", "community", "unattended", "question", "sentiment", "since", "until", "limit", "cursor"))
+	mux.HandleFunc("GET /api/stats", s.api(s.stats))
+	mux.HandleFunc("GET /api/questions", s.api(s.questions, "brand", "topic", "since", "min-count", "min_count", "format"))
+	mux.HandleFunc("GET /api/communities", s.api(s.communities, "brand", "since"))
+	mux.HandleFunc("GET /api/voices", s.api(s.voices, "brand", "since", "min-mentions", "min_mentions"))
+	mux.HandleFunc("GET /api/alerts", s.api(s.alerts, "limit"))
+	mux.HandleFunc("GET /api/backup", s.api(s.backup))
+	mux.HandleFunc("POST /api/ingest", s.api(s.ingest))
 	mux.HandleFunc("GET /{$}", s.index)
 	return mux
 }
@@ -50,7 +58,7 @@ func (a *App) handler(healthy func() error) http.Handler {
 func (s *server) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "Overhear", buildVersion)
-	for _, p := range []string{"/metrics", "/healthz", "/api/mentions", "/api/questions", "/api/stats", "/api/communities", "/api/voices", "/api/alerts", "/api/backup"} {
+	for _, p := range []string{"/metrics", "/healthz", "/api/mentions", "/api/questions", "/api/stats", "/api/communities", "/api/voices", "/api/alerts", "/api/backup", "POST /api/ingest"} {
 		fmt.Fprintln(w, p)
 	}
 }
@@ -68,6 +76,37 @@ func (s *server) auth(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// api wraps an /api/* handler: the bearer token (auth), then the query parameters, which must
+// all be among accepted; an unknown one is a 400 that lists the accepted ones.
+func (s *server) api(h http.HandlerFunc, accepted ...string) http.HandlerFunc {
+	return s.auth(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkParams(r.URL.Query(), accepted); err != nil {
+			httpError(w, http.StatusBadRequest, err)
+			return
+		}
+		h(w, r)
+	})
+}
+
+// checkParams returns an error naming the first unknown parameter (in sorted order) and the
+// accepted ones.
+func checkParams(q url.Values, accepted []string) error {
+	var unknown []string
+	for k := range q {
+		if !slices.Contains(accepted, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	if len(accepted) == 0 {
+		return fmt.Errorf("unknown query parameter %q: this endpoint takes none", unknown[0])
+	}
+	return fmt.Errorf("unknown query parameter %q: accepted are %s", unknown[0], strings.Join(accepted, ", "))
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -149,6 +188,17 @@ func (s *server) mentions(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Limit = min(n, storage.MaxLimit)
+	}
+	switch v := q.Get("sentiment"); v {
+	case "", analysis.Positive, analysis.Neutral, analysis.Negative, analysis.SentimentUnscored:
+		f.Sentiment = v
+	default:
+		bad("sentiment", fmt.Errorf("%q is not positive, neutral, negative or unscored", v))
+		return
+	}
+	if err := checkBrandTopic(s.app.cfg, f.Brand, f.Topic); err != nil {
+		httpError(w, http.StatusNotFound, err)
+		return
 	}
 	page, err := s.app.db.Mentions(r.Context(), f)
 	if err != nil {
@@ -297,30 +347,50 @@ func (s *server) backup(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// listen starts the HTTP server and returns its address; it stops when ctx ends.
-func (a *App) listen(ctx context.Context, addr string, healthy func() error) (string, <-chan error, error) {
+// bind listens on addr. serve and demo bind before any other work, so a busy port fails at
+// once, before a summary is printed or alerts are sent.
+func bind(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("http: listen on %s: %w", addr, err)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("http: cannot listen on %s: the address is already in use (is another overhear running? choose another address)", addr)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("http: listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// serveHTTP serves on ln until ctx ends. The channel receives Serve's error, or nil once a
+// shutdown has finished the requests in flight (for at most 5s), so that nothing reads the
+// store after the caller closes it.
+func (a *App) serveHTTP(ctx context.Context, ln net.Listener, healthy func() error) <-chan error {
 	srv := &http.Server{
 		Handler:           a.handler(healthy),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	done := make(chan error, 1)
+	served := make(chan error, 1)
 	go func() {
 		err := srv.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
-		done <- err
+		served <- err
 	}()
+	done := make(chan error, 1)
 	go func() {
-		<-ctx.Done()
+		select {
+		case err := <-served:
+			done <- err
+			return
+		case <-ctx.Done():
+		}
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(shutdown)
+		if err := srv.Shutdown(shutdown); err != nil {
+			_ = srv.Close()
+		}
+		done <- <-served
 	}()
-	return ln.Addr().String(), done, nil
+	return done
 }

@@ -366,7 +366,9 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{[]string{"nope"}, 2},
 		{[]string{"check", "--bogus"}, 2},
-		{[]string{"check", "--config", "/does/not/exist.yaml"}, 1},
+		{[]string{"check", "--config", "/does/not/exist.yaml"}, 2},
+		{[]string{"serve", "--config", "/does/not/exist.yaml"}, 2},
+		{[]string{"ingest", "--config", "/does/not/exist.yaml", "--file", "-"}, 2},
 		{[]string{"serve", "--help"}, 0},
 		{[]string{"analyze", "--brand", "NoEquals"}, 2},
 		{[]string{"analyze", "--brand", "X=(unclosed"}, 2},
