@@ -33,9 +33,10 @@ type polledCollector struct {
 	app              *App
 	source, instance string
 
-	mu    sync.Mutex
-	start time.Time
-	last  *pollReport
+	mu       sync.Mutex
+	start    time.Time
+	last     *pollReport
+	reported bool // this poll has its line (a not-modified poll is reported before the agent commits it)
 }
 
 // wrapPolled wraps c, keeping the optional interfaces that are asserted on an agent instance's
@@ -76,6 +77,18 @@ type countingSink struct {
 }
 
 func (s *countingSink) Add(m oc.Mention) { s.n++; s.Sink.Add(m) }
+
+// AddInContext implements collectors.ContextSink, so a collector following a brand's thread
+// still finds it through the wrapper.
+func (s *countingSink) AddInContext(m oc.Mention, brands []string) {
+	if cs, ok := s.Sink.(oc.ContextSink); ok {
+		s.n++
+		cs.AddInContext(m, brands)
+		return
+	}
+	m.ThreadBrands = append(m.ThreadBrands[:len(m.ThreadBrands):len(m.ThreadBrands)], brands...)
+	s.Add(m)
+}
 
 // Error implements collectors.Sink.
 func (s *countingSink) Error(err error) {
@@ -124,6 +137,7 @@ func shortCause(err error) string {
 func (p *polledCollector) Collect(ctx context.Context, sink oc.Sink) error {
 	p.mu.Lock()
 	p.start = p.app.now()
+	p.reported = false
 	p.mu.Unlock()
 	pollCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -148,6 +162,12 @@ func (p *polledCollector) Collect(ctx context.Context, sink oc.Sink) error {
 
 func (p *polledCollector) report(result string, items, added int, err error) {
 	p.mu.Lock()
+	if p.reported {
+		// A not-modified poll is reported by Collect; the agent then commits its state.
+		p.mu.Unlock()
+		return
+	}
+	p.reported = true
 	r := &pollReport{Source: p.source, Instance: p.instance, Result: result, Items: items, NewMentions: added,
 		Duration: p.app.now().Sub(p.start), Err: err}
 	p.last = r

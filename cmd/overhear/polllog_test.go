@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	oc "github.com/overhear/overhear/collectors"
+	"github.com/overhear/overhear/collectors/collectortest"
 )
 
 // pollLines returns the "poll" records logged as JSON.
@@ -63,5 +67,20 @@ func TestServeLogsOneLinePerPollAtInfo(t *testing.T) {
 	// After a restart the feed answers 304: still one line, with nothing new.
 	if again := serveOnce("not_modified"); again["items"].(float64) != 0 || again["new_mentions"].(float64) != 0 {
 		t.Errorf("re-poll: %v", again)
+	}
+}
+
+// The poll-logging wrapper passes a followed thread's replies on as mentions of its brands.
+func TestCountingSinkKeepsThreadBrands(t *testing.T) {
+	var inner collectortest.Sink
+	var s oc.Sink = &countingSink{Sink: &inner}
+	cs, ok := s.(oc.ContextSink)
+	if !ok {
+		t.Fatal("the wrapper's sink is not a ContextSink: collectors could not keep thread replies")
+	}
+	cs.AddInContext(oc.Mention{ID: "c1", Text: "Same here, it crashes since the update."}, []string{"Ollama"})
+	got := inner.Mentions()
+	if len(got) != 1 || !slices.Equal(got[0].ThreadBrands, []string{"Ollama"}) {
+		t.Errorf("mentions = %+v, want one with thread brand Ollama", got)
 	}
 }
