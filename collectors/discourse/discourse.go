@@ -634,7 +634,7 @@ func (c *Collector) pollPosts(ctx context.Context, sink collectors.Sink, emitted
 					continue
 				}
 				fresh = append(fresh, item{m: m, created: created, topic: p.TopicID, number: p.PostNumber,
-					title: feedreader.HTMLToText(p.TopicTitle), slug: p.TopicSlug, category: p.CategoryID})
+					title: feedreader.TitleText(p.TopicTitle), slug: p.TopicSlug, category: p.CategoryID})
 			}
 		}
 		if reached || minID == 0 {
@@ -707,7 +707,7 @@ func (c *Collector) postMention(p post, created time.Time) (collectors.Mention, 
 		URL: c.topicURL(p.TopicSlug, p.TopicID, p.PostNumber),
 	}
 	if p.PostNumber <= 1 {
-		m.Title = feedreader.HTMLToText(p.TopicTitle)
+		m.Title = feedreader.TitleText(p.TopicTitle)
 	} else {
 		m.ParentID = m.ThreadID
 		if r := p.ReplyToPostNumber; r != nil && *r > 1 {
@@ -834,7 +834,7 @@ func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors
 			Score: p.LikeCount, URL: c.topicURL(t.Slug, p.TopicID, p.PostNumber),
 		}
 		if p.PostNumber <= 1 {
-			m.Title = feedreader.HTMLToText(t.Title)
+			m.Title = feedreader.TitleText(t.Title)
 		} else {
 			m.ParentID = m.ThreadID
 		}
@@ -842,7 +842,7 @@ func (c *Collector) pollSearch(ctx context.Context, term string, sink collectors
 			continue
 		}
 		fresh = append(fresh, item{m: m, created: created, topic: p.TopicID, number: p.PostNumber,
-			title: feedreader.HTMLToText(t.Title), slug: t.Slug, category: t.CategoryID})
+			title: feedreader.TitleText(t.Title), slug: t.Slug, category: t.CategoryID})
 	}
 	slices.Reverse(fresh)
 	for _, it := range fresh {

@@ -429,7 +429,7 @@ func mention(h hit) (collectors.Mention, bool) {
 		return m, m.Text != ""
 	}
 	if h.Title != nil {
-		m.Title = feedreader.HTMLToText(*h.Title)
+		m.Title = feedreader.TitleText(*h.Title)
 	}
 	if h.StoryText != nil {
 		m.Text = feedreader.HTMLToText(*h.StoryText)
