@@ -832,7 +832,7 @@ func (c *Collector) collectFeeds(ctx context.Context, streams []stream, sink col
 		c.state.Streams[s.key] = st
 		return collectors.ErrNotModified
 	}
-	feed, err := feedreader.Parse(resp.Body)
+	feed, err := feedreader.ParseContentType(resp.Body, resp.Header.Get("Content-Type"))
 	if err != nil {
 		return c.feedFailed(streams, s, st, feedURL, cycle, fmt.Errorf("reddit: poll feed %s: %w", s.key, err), sink)
 	}
