@@ -18,8 +18,10 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log"
 	"os"
 	"path/filepath"
@@ -39,6 +41,9 @@ func main() {
 	flag.Parse()
 
 	texts, err := corpus(*data)
+	if errors.Is(err, fs.ErrNotExist) {
+		log.Fatalf("the data folder %s lacks a data set the vectors are trained on (set -data to the folder that holds them; docs/accuracy.md says where each comes from): %v", *data, err)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
