@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -173,14 +172,9 @@ func (a *App) after(ctx context.Context, first, interval time.Duration, fn func(
 //go:embed demo.yaml
 var demoConfigYAML []byte
 
-// demoConfig loads the demo's embedded config (demo.yaml) with its store in dir. With a feedURL
-// it also polls that feed with the rss collector (the demo's live part).
-func demoConfig(dir, listen string, feedURL ...string) (*Config, error) {
-	raw := demoConfigYAML
-	for _, u := range feedURL {
-		raw = append(append([]byte{}, raw...), fmt.Sprintf("sources:\n  rss:\n    url: %q\n    every: 10s\n", u)...)
-	}
-	cfg, err := ParseConfig(raw, "", dir)
+// demoConfig loads the demo's embedded config (demo.yaml) with its store in dir.
+func demoConfig(dir, listen string) (*Config, error) {
+	cfg, err := ParseConfig(demoConfigYAML, "", dir)
 	if err != nil {
 		return nil, err
 	}
@@ -196,29 +190,12 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	// Bind first: on a busy port the demo fails before it prints a summary or sends alerts.
-	ln, err := bind(*listen)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
 	dir, err := os.MkdirTemp("", "overhear-demo-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	// The live part is a Reddit-style feed on loopback that the rss collector polls, so the
-	// collector metrics and panels move as under serve. It closes after the agent has stopped.
-	feed := &demoFeed{}
-	feedLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	feedSrv := &http.Server{Handler: feed, ReadHeaderTimeout: 5 * time.Second}
-	go feedSrv.Serve(feedLn)
-	defer feedSrv.Close()
-	feedURL := "http://" + feedLn.Addr().String() + demo.FeedPath
-	cfg, err := demoConfig(dir, *listen, feedURL)
+	cfg, err := demoConfig(dir, *listen)
 	if err != nil {
 		return err
 	}
@@ -226,23 +203,36 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		cfg.Storage.Path = *keep
 	}
 	logger := m.logger(cfg)
+	// Bind first: on a busy port the demo fails before it prints a summary or sends alerts.
+	ln, err := bind(cfg.HTTP.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	app, err := openApp(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	for _, in := range app.agent.Instances() {
-		in.Interval = demoPollEvery
-	}
-	// One shift for the whole corpus: its newest post is now, and every post, live or not,
-	// keeps its place in time.
+	// The live replay stops, and is waited for, before the store closes (deferred above).
+	var replay sync.WaitGroup
+	replayCtx, stopReplay := context.WithCancel(ctx)
+	defer replay.Wait()
+	defer stopReplay()
 	mentions, err := demo.Mentions(app.now())
 	if err != nil {
 		return err
 	}
+	// The newest posts are held back and replayed "live" once HTTP is up, so counters on
+	// /metrics (and the dashboards built on them) see mentions arrive, as under serve.
 	sort.SliceStable(mentions, func(i, j int) bool { return mentions[i].CreatedAt.Before(mentions[j].CreatedAt) })
 	live := min(demoLivePosts, len(mentions)/5)
 	history, arriving := mentions[:len(mentions)-live], mentions[len(mentions)-live:]
+	// History ends now; the held-back posts take the time they arrive at.
+	shift := app.now().Sub(history[len(history)-1].CreatedAt)
+	for i := range history {
+		history[i].CreatedAt = history[i].CreatedAt.Add(shift)
+	}
 	start := time.Now()
 	for i := 0; i < len(history); i += 200 {
 		if _, _, err := app.process(ctx, history[i:min(i+200, len(history))], nil, "", nil); err != nil {
@@ -256,10 +246,12 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err := printDemoSummary(ctx, m.Stdout, app, len(history), time.Since(start)); err != nil {
 		return err
 	}
-	batches := (len(arriving) + demoLiveBatch - 1) / demoLiveBatch
-	fmt.Fprintf(m.Stdout, "\nThe newest %d posts arrive live over the next %s: the rss collector polls them every %s from a Reddit-style feed at %s.\n",
-		len(arriving), time.Duration(max(batches-1, 0))*demoLiveEvery, demoPollEvery, feedURL)
-	feed.start(arriving, app.now)
+	fmt.Fprintf(m.Stdout, "\nThe newest %d posts arrive live over the next %s, as if polled.\n", len(arriving), time.Duration(len(arriving)/demoLiveBatch)*demoLiveEvery)
+	replay.Add(1)
+	go func() {
+		defer replay.Done()
+		app.replayLive(replayCtx, arriving)
+	}()
 	ready := m.Ready
 	sub := *m
 	sub.Ready = func(addr string) {
@@ -271,61 +263,46 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 			ready(addr)
 		}
 	}
-	return sub.serveApp(ctx, app, *listen, ln, true, *exitAfter)
+	err = sub.serveApp(ctx, app, *listen, ln, false, *exitAfter)
+	stopReplay()
+	return err
 }
 
-// Live part of the demo: the feed grows by demoLiveBatch posts every demoLiveEvery, and the
-// rss collector polls it every demoPollEvery.
+// Live replay of the demo: demoLiveBatch posts every demoLiveEvery.
 const (
 	demoLivePosts = 100
 	demoLiveBatch = 5
 )
 
-// demoLiveEvery and demoPollEvery are variables so that tests can run the live part faster.
-var (
-	demoLiveEvery = 3 * time.Second
-	demoPollEvery = 10 * time.Second
-)
+// demoLiveEvery is a variable so that tests can replay faster.
+var demoLiveEvery = 3 * time.Second
 
-// demoFeed serves the demo's live posts as a Reddit Atom feed that grows as time passes: the
-// first batch at once, then one more every demoLiveEvery. Its ETag is the number of entries, so
-// a poll that finds nothing new is a 304.
-type demoFeed struct {
-	mu    sync.Mutex
-	posts []collectors.Mention // oldest first
-	since time.Time
-	now   func() time.Time
-}
-
-func (f *demoFeed) start(posts []collectors.Mention, now func() time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.posts, f.now, f.since = posts, now, now()
-}
-
-// ServeHTTP implements http.Handler.
-func (f *demoFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != demo.FeedPath {
-		http.NotFound(w, r)
-		return
+// replayLive processes posts a few at a time, evaluating alerts after each batch.
+func (a *App) replayLive(ctx context.Context, posts []collectors.Mention) {
+	t := time.NewTicker(demoLiveEvery)
+	defer t.Stop()
+	for i := 0; i < len(posts); i += demoLiveBatch {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		batch := posts[i:min(i+demoLiveBatch, len(posts))]
+		for j := range batch {
+			batch[j].CreatedAt = a.now().UTC()
+		}
+		if _, _, err := a.process(ctx, batch, nil, "", nil); err != nil {
+			if ctx.Err() == nil {
+				a.logger.Warn("demo replay failed", "error", err)
+			}
+			return
+		}
+		a.gauges.Invalidate()
+		if err := a.evaluateAlerts(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("alert evaluation failed", "error", err)
+		}
 	}
-	f.mu.Lock()
-	var posts []collectors.Mention
-	now := time.Now()
-	if f.now != nil {
-		now = f.now()
-		n := demoLiveBatch * (1 + int(now.Sub(f.since)/demoLiveEvery))
-		posts = f.posts[:min(n, len(f.posts))]
-	}
-	f.mu.Unlock()
-	etag := fmt.Sprintf("\"%d\"", len(posts))
-	w.Header().Set("ETag", etag)
-	if r.Header.Get("If-None-Match") == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=UTF-8")
-	_ = demo.WriteRedditAtom(w, posts, now)
+	a.logger.Info("demo replay finished", "posts", len(posts))
 }
 
 func printDemoSummary(ctx context.Context, w io.Writer, app *App, replayed int, took time.Duration) error {
