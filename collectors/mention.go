@@ -44,6 +44,13 @@ type Mention struct {
 	ThreadBrands []string `json:"thread_brands,omitempty"`
 }
 
+// WithThreadBrands returns m as a reply in a thread of brands: ThreadBrands gains them (m's own list is
+// not modified). ContextSink implementations use it.
+func (m Mention) WithThreadBrands(brands []string) Mention {
+	m.ThreadBrands = append(m.ThreadBrands[:len(m.ThreadBrands):len(m.ThreadBrands)], brands...)
+	return m
+}
+
 // Limits on stored fields keep one hostile item from bloating the store.
 const (
 	MaxIDBytes   = 512

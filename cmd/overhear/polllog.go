@@ -86,8 +86,7 @@ func (s *countingSink) AddInContext(m oc.Mention, brands []string) {
 		cs.AddInContext(m, brands)
 		return
 	}
-	m.ThreadBrands = append(m.ThreadBrands[:len(m.ThreadBrands):len(m.ThreadBrands)], brands...)
-	s.Add(m)
+	s.Add(m.WithThreadBrands(brands))
 }
 
 // Error implements collectors.Sink.

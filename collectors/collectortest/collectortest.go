@@ -50,8 +50,7 @@ func (s *Sink) Add(m collectors.Mention) {
 
 // AddInContext implements collectors.ContextSink.
 func (s *Sink) AddInContext(m collectors.Mention, brands []string) {
-	m.ThreadBrands = append(m.ThreadBrands[:len(m.ThreadBrands):len(m.ThreadBrands)], brands...)
-	s.Add(m)
+	s.Add(m.WithThreadBrands(brands))
 }
 
 // Participate implements collectors.Sink.

@@ -28,13 +28,7 @@ type ContextSink interface {
 	AddInContext(m collectors.Mention, brands []string, threadTitle string)
 }
 
-// BrandSetter is implemented by collectors that follow the threads of brand mentions: they
-// need each brand's name with its query, where Watch carries only the terms.
-type BrandSetter interface {
-	SetBrands([]collectors.Brand)
-}
-
-var _ BrandSetter = (*Collector)(nil)
+var _ collectors.BrandSetter = (*Collector)(nil)
 
 // topicChunk is how many posts Discourse returns per /t/{id}/posts.json request.
 const topicChunk = 20
@@ -59,7 +53,7 @@ type follow struct {
 	Replies int `json:"replies"`
 }
 
-// SetBrands implements BrandSetter. Brands whose query does not parse are left out (config
+// SetBrands implements collectors.BrandSetter. Brands whose query does not parse are left out (config
 // validation reports them).
 func (c *Collector) SetBrands(brands []collectors.Brand) {
 	c.mu.Lock()

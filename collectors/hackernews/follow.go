@@ -22,28 +22,16 @@ import (
 // written: every FollowEvery it reads the hit's reply tree with one request to the Algolia
 // Items API (/api/v1/items/ID, the item with its replies nested), at most FollowFetches
 // requests a poll, and hands over the replies down to FollowDepth levels below the hit that it
-// has not handed over before, as mentions of the hit's brands in context (see ContextSink).
+// has not handed over before, as mentions of the hit's brands in context (see collectors.ContextSink).
 // Replies that match a query on their own are left to the search, which finds them.
 
-// ContextSink is implemented by sinks that can keep an item as a mention of brands it does not
-// name, because it replies within a thread that names them. brands are brand names (Brand.Name)
-// when the collector was given the brands (SetBrands), and otherwise the queries of
-// collectors.Watch.Queries that matched the thread.
-//
-// With a sink that does not implement it, followed replies go to Sink.Add: analysis keeps those
-// that match a query on their own, and thread participation is recorded for all of them.
-type ContextSink interface {
-	AddInContext(m collectors.Mention, brands []string)
-}
+// Followed replies go to the sink's AddInContext (collectors.ContextSink) with the brand names
+// when the collector was given the brands (SetBrands), and otherwise with the queries of
+// collectors.Watch.Queries that matched the thread. With a sink that does not implement it,
+// they go to Sink.Add: analysis keeps those that match a query on their own, and thread
+// participation is recorded for all of them.
 
-// BrandSetter is implemented by the collector: it learns the brands' names and queries, so
-// that followed replies carry brand names and only brand mentions (not topics) are followed.
-// Without it, every query of collectors.Watch.Queries is followed under its own text.
-type BrandSetter interface {
-	SetBrands([]collectors.Brand)
-}
-
-var _ BrandSetter = (*Collector)(nil)
+var _ collectors.BrandSetter = (*Collector)(nil)
 
 // Follow defaults.
 const (
@@ -100,7 +88,7 @@ func (it *item) hit() hit {
 	return h
 }
 
-// SetBrands implements BrandSetter.
+// SetBrands implements collectors.BrandSetter.
 func (c *Collector) SetBrands(brands []collectors.Brand) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -321,7 +309,7 @@ func (c *Collector) readTree(ctx context.Context, t string, ids []string, now ti
 	slices.SortFunc(out, func(a, b *reply) int {
 		return cmp.Or(a.m.CreatedAt.Compare(b.m.CreatedAt), cmp.Compare(len(a.m.ID), len(b.m.ID)), cmp.Compare(a.m.ID, b.m.ID))
 	})
-	cs, inContext := sink.(ContextSink)
+	cs, inContext := sink.(collectors.ContextSink)
 	for _, r := range out {
 		emitted[r.m.ID] = true
 		if inContext {

@@ -184,7 +184,7 @@ type contextMention struct {
 	Brands []string `json:"context_brands"`
 }
 
-var _ ContextSink = (*contextSink)(nil)
+var _ collectors.ContextSink = (*contextSink)(nil)
 
 // AddInContext implements ContextSink.
 func (s *contextSink) AddInContext(m collectors.Mention, brands []string) {

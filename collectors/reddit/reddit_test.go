@@ -1075,7 +1075,7 @@ type contextSink struct {
 	context map[string][]string
 }
 
-var _ ContextSink = (*contextSink)(nil)
+var _ collectors.ContextSink = (*contextSink)(nil)
 
 func (s *contextSink) AddInContext(m collectors.Mention, brands []string) {
 	s.Add(m)

@@ -25,7 +25,7 @@ import (
 // requests for the streams. "Load more comments" stubs are not expanded.
 //
 // The replies rarely repeat the brand's name, so they are handed over as mentions of the
-// thread's brands in context (see ContextSink).
+// thread's brands in context (see collectors.ContextSink).
 
 // maxFollowed bounds how many threads are followed at once; the oldest posts drop out first.
 const maxFollowed = 200
@@ -33,22 +33,11 @@ const maxFollowed = 200
 // maxThreadFailures drops a thread after that many failed reads in a row (a deleted post).
 const maxThreadFailures = 3
 
-// ContextSink is implemented by sinks that can keep a mention as one of brands its own text
-// does not name: a reply in a thread about them. The Reddit collector hands replies of followed
-// threads to AddInContext when its sink implements it, and to Add otherwise (the reply is then
-// kept only if it matches a query by itself, and still counts for thread participation).
-type ContextSink interface {
-	AddInContext(m collectors.Mention, brands []string)
-}
+// Replies of followed threads go to the sink's AddInContext (collectors.ContextSink) when it has
+// one, and to Add otherwise (the reply is then kept only if it matches a query by itself, and
+// still counts for thread participation).
 
-// BrandSetter is implemented by collectors that need the brands themselves (names and
-// queries), not only their search terms: the Reddit collector follows the threads of posts
-// that match a brand's query.
-type BrandSetter interface {
-	SetBrands([]collectors.Brand)
-}
-
-var _ BrandSetter = (*Collector)(nil)
+var _ collectors.BrandSetter = (*Collector)(nil)
 
 // brandQuery is one brand's parsed query.
 type brandQuery struct {
@@ -56,7 +45,7 @@ type brandQuery struct {
 	query *collectors.Query
 }
 
-// SetBrands implements BrandSetter. Brands whose query does not parse are skipped (config
+// SetBrands implements collectors.BrandSetter. Brands whose query does not parse are skipped (config
 // validation reports them).
 func (c *Collector) SetBrands(brands []collectors.Brand) {
 	c.mu.Lock()
@@ -261,7 +250,7 @@ func (c *Collector) readThread(ctx context.Context, id string, th *threadState, 
 	}
 	walk(pair[1].Data.Children, 0)
 	slices.SortStableFunc(fresh, func(a, b collectors.Mention) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	cs, inContext := sink.(ContextSink)
+	cs, inContext := sink.(collectors.ContextSink)
 	n := 0
 	for _, m := range fresh {
 		if emitted[m.ID] {
